@@ -1,0 +1,283 @@
+"""The Checker: one transcript in, one report out. Everything derived from the pack is built once here.
+
+Pipeline per transcript: normalise each utterance (cached by text) → raw candidates from the compiled
+matchers (cached by text) → context filters (speaker, window, boundaries, negation, unless, context)
+→ overlap resolution per stage → findings with original offsets → stage results → score.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Union
+
+from . import __version__
+from .io import RoleMap, read_transcript, transcript_from_dict
+from .match.base import Candidate
+from .match.compile import CompiledPack, CompiledRule
+from .match.context import (
+    Position,
+    anchored,
+    context_verdict,
+    in_window,
+    negator_before,
+    on_token_boundaries,
+    unless_phrase,
+)
+from .model import Finding, Report, StageResult, Token, Transcript
+from .pack.load import PackSource, load_pack, pack_hash
+from .pack.schema import Pack
+from .score import score_report
+from .text import NormalizeOptions, Normalizer, Segmenter, TextView
+
+TranscriptLike = Union[Transcript, dict, str, Path]
+
+_METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
+
+
+class Checker:
+    """Checks transcripts against one rule pack. Build once, share freely (thread-safe)."""
+
+    def __init__(
+        self,
+        pack: Union[Pack, PackSource],
+        *,
+        cache_dir: Optional[Path] = None,
+        role_map: Optional[RoleMap] = None,
+        cache_size: int = 65536,
+    ) -> None:
+        self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.pack_hash = pack_hash(self.pack)
+        self.role_map = role_map or RoleMap()
+        options = self.pack.normalize
+        self.normalizer = Normalizer(
+            NormalizeOptions(
+                fullwidth=options.fullwidth,
+                casefold=options.casefold,
+                traditional=options.traditional,
+                fillers=tuple(options.fillers),
+            ),
+            cache_size=cache_size,
+        )
+        self.segmenter = Segmenter(self.pack.dictionary_words(), hmm=self.pack.hmm, cache_dir=cache_dir)
+        self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
+        self._stages = [s for s in self.pack.stages if s.enabled]
+        self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
+
+    # -- input ------------------------------------------------------------------------------------------
+    def _coerce(self, item: TranscriptLike) -> Transcript:
+        if isinstance(item, Transcript):
+            return item
+        if isinstance(item, dict):
+            return transcript_from_dict(item, self.role_map)
+        if isinstance(item, (str, Path)):
+            return read_transcript(item, self.role_map)
+        raise TypeError(f"cannot check a {type(item).__name__}: pass a Transcript, a dict or a path")
+
+    # -- matching ---------------------------------------------------------------------------------------
+    def _raw_candidates(self, text: str) -> tuple[TextView, tuple[Candidate, ...]]:
+        view = self.normalizer.view(text)
+        return view, tuple(self.compiled.find(view))
+
+    def _accept(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> Optional[list[str]]:
+        """Context filters; the notes that explain the decision, or None when the candidate is dropped."""
+        notes: list[str] = []
+        if rule.rule.boundary == "token" and candidate.method in ("exact", "pinyin"):
+            if not on_token_boundaries(self.segmenter, view, candidate):
+                return None
+            notes.append("词边界对齐")
+        if rule.negation:
+            if negator_before(self.compiled, view, candidate) is not None:
+                return None
+        if rule.unless and unless_phrase(rule, view, candidate) is not None:
+            return None
+        reason, context_notes = context_verdict(rule, view, candidate)
+        if reason is not None:
+            return None
+        return notes + context_notes
+
+    def _utterance_hits(
+        self, text: str, speaker: str, position: Position
+    ) -> tuple[TextView, list[tuple[Candidate, CompiledRule, list[str]]]]:
+        view, candidates = self._candidates(text)
+        if not candidates:
+            return view, []
+        rules = self.compiled.rules
+        accepted: dict[str, list[tuple[Candidate, CompiledRule, list[str]]]] = {}
+        for candidate in candidates:
+            rule = rules[candidate.rule]
+            if rule.speaker != "any" and rule.speaker != speaker:
+                continue
+            if not in_window(rule, position):
+                continue
+            notes = self._accept(rule, view, candidate)
+            if notes is None:
+                continue
+            accepted.setdefault(rule.stage.id, []).append((candidate, rule, notes))
+        hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
+        for stage_hits in accepted.values():
+            chosen = _resolve_overlaps(stage_hits)
+            kept = [h for h in chosen if h[1].rule.anchor is None]
+            for hit in chosen:
+                anchor = hit[1].rule.anchor
+                if anchor is not None and anchored(view, [h[0] for h in chosen], hit[0], anchor):
+                    kept.append(hit)
+            hits.extend(kept)
+        hits.sort(key=lambda h: (h[0].start, h[0].end, h[1].order))
+        return view, hits
+
+    # -- findings ---------------------------------------------------------------------------------------
+    def _finding(
+        self,
+        view: TextView,
+        candidate: Candidate,
+        rule: CompiledRule,
+        notes: list[str],
+        index: int,
+        speaker: str,
+        offset: int,
+        time: Optional[float],
+    ) -> Finding:
+        start, end = view.to_original(candidate.start, candidate.end)
+        text = view.original
+        tokens = tuple(
+            Token(text=text[s:e], start=s, end=e)
+            for s, e in self._covered_tokens(view, candidate.start, candidate.end)
+        )
+        stage = rule.stage
+        label = _METHOD_LABEL.get(candidate.method, candidate.method)
+        explanation = f"规则 {rule.id}：{label}匹配「{candidate.pattern}」"
+        if candidate.method in ("fuzzy", "pinyin"):
+            explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
+        if notes:
+            explanation += "（" + "；".join(notes) + "）"
+        return Finding(
+            rule_id=rule.id,
+            stage=stage.id,
+            kind="violation" if stage.violation else "hit",
+            severity=rule.severity,
+            utterance_index=index,
+            speaker=speaker,
+            start=start,
+            end=end,
+            global_start=offset + start,
+            global_end=offset + end,
+            text=text[start:end],
+            tokens=tokens,
+            method=candidate.method,
+            similarity=candidate.similarity,
+            pattern=candidate.pattern,
+            message=rule.rule.message or stage.message or stage.name,
+            explanation=explanation,
+            suggestion=rule.rule.suggestion or stage.suggestion,
+            time=time,
+        )
+
+    def _covered_tokens(self, view: TextView, start: int, end: int) -> list[tuple[int, int]]:
+        """Original-offset spans of the jieba tokens overlapping the normalised span."""
+        spans = []
+        for t_start, t_end in self.segmenter.tokens(view):
+            if t_end <= start:
+                continue
+            if t_start >= end:
+                break
+            o_start, o_end = view.to_original(t_start, t_end)
+            if spans and o_start < spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(o_end, spans[-1][1]))
+            else:
+                spans.append((o_start, o_end))
+        return spans
+
+    # -- public API ---------------------------------------------------------------------------------------
+    def check(self, transcript: TranscriptLike) -> Report:
+        """Check one transcript (a ``Transcript``, a dict in the JSON format, or a path to a file)."""
+        call = self._coerce(transcript)
+        utterances = call.utterances
+        offsets = call.utterance_offsets()
+        totals: dict[str, int] = {}
+        for utterance in utterances:
+            totals[utterance.speaker] = totals.get(utterance.speaker, 0) + 1
+        times = [u.start for u in utterances if u.start is not None]
+        ends = [u.end for u in utterances if u.end is not None]
+        call_start = min(times) if times else None
+        call_end = max(ends) if ends else None
+
+        findings: list[Finding] = []
+        seen: dict[str, int] = {}
+        for index, utterance in enumerate(utterances):
+            speaker_index = seen.get(utterance.speaker, 0)
+            seen[utterance.speaker] = speaker_index + 1
+            position = Position(
+                index, len(utterances), speaker_index, totals[utterance.speaker], utterance.start, call_start, call_end
+            )
+            view, hits = self._utterance_hits(utterance.text, utterance.speaker, position)
+            for candidate, rule, notes in hits:
+                findings.append(
+                    self._finding(
+                        view, candidate, rule, notes, index, utterance.speaker, offsets[index], utterance.start
+                    )
+                )
+
+        stage_results = []
+        for stage in self._stages:
+            stage_findings = [f for f in findings if f.stage == stage.id and f.kind != "missing"]
+            indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
+            stage_results.append(
+                StageResult(
+                    stage=stage.id,
+                    name=stage.name,
+                    required=stage.required,
+                    present=bool(stage_findings),
+                    count=len(stage_findings),
+                    utterances=indexes,
+                    first_time=utterances[indexes[0]].start if indexes else None,
+                )
+            )
+            if stage.required and not stage_findings and not stage.violation:
+                findings.append(
+                    Finding(
+                        rule_id="required_stage",
+                        stage=stage.id,
+                        kind="missing",
+                        severity=stage.severity,
+                        message=f"缺少{stage.name}",
+                        explanation=f"必需环节「{stage.name}」({stage.id}) 在整通对话中未出现",
+                        suggestion=stage.suggestion,
+                    )
+                )
+        score, passed, breakdown = score_report(self.pack, findings)
+        return Report(
+            transcript_id=call.id,
+            pack_id=self.pack.id,
+            pack_version=self.pack.version,
+            pack_hash=self.pack_hash,
+            library_version=__version__,
+            findings=tuple(findings),
+            stages=tuple(stage_results),
+            score=score,
+            passed=passed,
+            breakdown=breakdown,
+        )
+
+    def check_many(self, items: Iterable[TranscriptLike]) -> Iterator[Report]:
+        """Check each item in turn; reports come out in input order."""
+        for item in items:
+            yield self.check(item)
+
+
+def _resolve_overlaps(
+    hits: list[tuple[Candidate, CompiledRule, list[str]]],
+) -> list[tuple[Candidate, CompiledRule, list[str]]]:
+    """Keep the best of overlapping hits of one stage (see ``METHOD_PRIORITY``); deterministic."""
+    ordered = sorted(hits, key=lambda h: h[0].sort_key(h[1].order))
+    chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
+    for hit in ordered:
+        candidate = hit[0]
+        if all(candidate.end <= c.start or candidate.start >= c.end for c, _, _ in chosen):
+            chosen.append(hit)
+    return chosen
+
+
+def check(transcript: TranscriptLike, pack: Union[Pack, PackSource] = "bank-cn") -> Report:
+    """One-off convenience: build a Checker and check one transcript."""
+    return Checker(pack).check(transcript)

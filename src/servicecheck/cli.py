@@ -1,0 +1,141 @@
+"""The ``servicecheck`` command: a thin layer over Checker and the pack tools.
+
+Exit status: 0 done; 1 a finding at or above ``--fail-on`` exists, or some input records could not be
+read (they are reported, the rest is checked); 2 usage error, unusable pack, or no input record could be
+read at all. Errors are one line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .errors import InputError, ServiceCheckError
+
+SEVERITIES = ("info", "minor", "major", "critical")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"servicecheck: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="servicecheck", description="Check Chinese customer-service transcripts.")
+    parser.add_argument("--version", action="version", version=f"servicecheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check transcripts and print reports")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="JSON, JSONL or text files; - for stdin")
+    check.add_argument("--pack", default="bank-cn", help="built-in pack id or a pack YAML file")
+    check.add_argument("--format", choices=("json", "jsonl", "table"), default="json")
+    check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
+    check.add_argument("--role", action="append", default=[], metavar="LABEL=ROLE", help="extra speaker label")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the pack language")
+    schema.add_argument("--output", type=Path, default=None)
+
+    from .tools import add_tool_commands
+
+    add_tool_commands(commands)
+    return parser
+
+
+def _role_map(pairs: Sequence[str]):
+    from .io import RoleMap
+
+    extra = {}
+    for pair in pairs:
+        label, sep, role = pair.partition("=")
+        if not sep:
+            raise ServiceCheckError(f"--role {pair!r}: use LABEL=ROLE")
+        extra[label] = role
+    try:
+        return RoleMap(extra)
+    except ValueError as exc:
+        raise ServiceCheckError(str(exc)) from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().replace("\n", "; ")
+    return text if len(text) < 2000 else text[:2000] + "…"
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .checker import Checker
+    from .io import iter_records
+    from .model import severity_at_least
+    from .render import report_table
+
+    checker = Checker(args.pack, role_map=_role_map(args.role))
+    out = sys.stdout
+    reports = failed = 0
+    worst_hit = False
+    collected = []
+    for record in iter_records(args.paths, checker.role_map):
+        if record.error is not None:
+            failed += 1
+            print(f"servicecheck: {_one_line(record.error)}", file=sys.stderr)
+            continue
+        try:
+            report = checker.check(record.transcript)
+        except ServiceCheckError as exc:
+            failed += 1
+            print(f"servicecheck: {record.source}: line {record.line}: {_one_line(exc)}", file=sys.stderr)
+            continue
+        reports += 1
+        if args.fail_on and any(
+            f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in report.findings
+        ):
+            worst_hit = True
+        if args.format == "jsonl":
+            out.write(json.dumps(report.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        elif args.format == "table":
+            out.write(report_table(report) + "\n")
+        else:
+            collected.append(report.model_dump(mode="json"))
+    if args.format == "json" and reports:
+        payload = collected[0] if len(collected) == 1 else collected
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    if failed:
+        print(f"servicecheck: {reports} checked, {failed} could not be read", file=sys.stderr)
+    if failed and not reports:
+        return 2
+    return 1 if (worst_hit or failed) else 0
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from .pack import pack_json_schema
+
+    text = json.dumps(pack_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    runners = {"check": _run_check, "schema": _run_schema}
+    from .tools import TOOL_RUNNERS
+
+    runners.update(TOOL_RUNNERS)
+    try:
+        return runners[args.command](args)
+    except (ServiceCheckError, InputError, OSError) as exc:
+        print(f"servicecheck: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

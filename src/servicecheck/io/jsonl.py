@@ -1,0 +1,65 @@
+"""JSON and JSONL transcripts (the format of shared dev ``calls.jsonl``), read as a stream."""
+
+from __future__ import annotations
+
+import json
+from typing import BinaryIO, Iterable, Iterator
+
+from ..errors import InputError
+from .records import Record, transcript_from_dict
+from .roles import RoleMap
+
+MAX_LINE_BYTES = 64 << 20  # one JSONL record; larger lines become an error row, not a memory spike
+
+
+def _decode(raw: bytes, source: str, line: int) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None
+    return text.lstrip("\ufeff") if line == 1 else text
+
+
+def _parse(text: str, source: str, line: int) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})", source=source, line=line + exc.lineno - 1
+        ) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
+
+
+def iter_jsonl(lines: Iterable[bytes], source: str, role_map: RoleMap) -> Iterator[Record]:
+    """One record per non-blank line; a bad line becomes an error record and reading goes on."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
+            data = _parse(_decode(raw, source, number), source, number)
+            yield Record(source, number, transcript_from_dict(data, role_map, source=source, line=number))
+        except InputError as exc:
+            yield Record(source, number, error=exc)
+
+
+def iter_json_document(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Record]:
+    """A .json file: one transcript object, or a list of them."""
+    raw = stream.read()
+    try:
+        data = _parse(_decode(raw, source, 1), source, 1)
+    except InputError as exc:
+        yield Record(source, exc.line, error=exc)
+        return
+    items = data if isinstance(data, list) else [data]
+    for i, item in enumerate(items):
+        try:
+            transcript = transcript_from_dict(item, role_map, source=source)
+        except InputError as exc:
+            if isinstance(data, list):
+                exc = InputError(exc.problem, source=source, field=f"[{i}]" + ("." + exc.field if exc.field else ""))
+            yield Record(source, None, error=exc)
+            continue
+        yield Record(source, None, transcript)

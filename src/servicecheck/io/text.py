@@ -1,0 +1,65 @@
+"""Plain-text transcripts: one utterance per line with a speaker prefix (坐席：/客户：/agent: …).
+
+Optional extras: a leading ``[12.5-15.0]`` gives start and end seconds; ``# id: …`` and
+``# channel: online`` header lines set the transcript id and channel; other ``#`` lines are comments.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..errors import InputError
+from .records import Record, transcript_from_dict
+from .roles import RoleMap
+
+_LINE = re.compile(
+    r"^\s*(?:\[\s*(?P<start>-?\d+(?:\.\d+)?)\s*[-–~]\s*(?P<end>-?\d+(?:\.\d+)?)\s*\]\s*)?"
+    r"(?P<speaker>[^:：\s][^:：]{0,19}?)\s*[:：]\s?(?P<text>.*)$"
+)
+_HEADER = re.compile(r"^#\s*(id|channel)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Record:
+    header: dict[str, str] = {}
+    utterances = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("#"):
+            found = _HEADER.match(line.strip())
+            if found:
+                header[found.group(1).lower()] = found.group(2)
+            continue
+        match = _LINE.match(line)
+        role = role_map.role(match.group("speaker")) if match else None
+        if match is None or role is None:
+            label = match.group("speaker") if match else line.strip()[:12]
+            error = InputError(
+                f"expected '<speaker>：<text>' with a known speaker, got {label!r} "
+                f"(known: {', '.join(role_map.labels())})",
+                source=source,
+                line=number,
+                field="speaker",
+            )
+            return Record(source, number, error=error)
+        utterance: dict = {"speaker": role, "text": match.group("text")}
+        if match.group("start") is not None:
+            utterance["start"] = float(match.group("start"))
+            utterance["end"] = float(match.group("end"))
+        utterances.append(utterance)
+    data = {"id": header.get("id", default_id), "channel": header.get("channel", "phone"), "utterances": utterances}
+    try:
+        return Record(source, None, transcript_from_dict(data, role_map, source=source))
+    except InputError as exc:
+        return Record(source, None, error=exc)
+
+
+def decode_text(raw: bytes, source: str) -> Optional[str]:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None

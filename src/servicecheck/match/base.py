@@ -1,0 +1,30 @@
+"""What every matcher produces: a candidate hit on the normalised text of one utterance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Overlapping hits of one stage are resolved by this priority (lower wins), then by the longer span,
+# the higher similarity, the earlier start and the rule's order in the pack. Documented in docs/packs.md.
+METHOD_PRIORITY = {"exact": 0, "regex": 1, "tokens": 2, "pinyin": 3, "fuzzy": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A raw match before context filters: ``[start, end)`` indexes the NORMALISED text."""
+
+    rule: int  # index into CompiledPack.rules
+    start: int
+    end: int
+    method: str
+    similarity: float
+    pattern: str  # the pattern as written in the pack
+
+    def sort_key(self, rule_order: int) -> tuple:
+        return (
+            METHOD_PRIORITY.get(self.method, 9),
+            -(self.end - self.start),
+            -self.similarity,
+            self.start,
+            rule_order,
+        )

@@ -1,0 +1,143 @@
+"""Compile a pack ONCE into matchers; ``find`` then yields every raw candidate of one utterance.
+
+One automaton holds the literal phrases of all rules; pinyin, fuzzy, regex and token matchers are built
+only when some rule uses them. Nothing here depends on who speaks or where: those filters come after
+(``servicecheck.match.context``), so raw candidates can be cached by normalised text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..pack.schema import Pack, Rule, Stage
+from ..text import Normalizer, Segmenter, TextView
+from .base import Candidate
+from .fuzzy import FuzzyIndex
+from .phrases import PhraseIndex
+from .pinyin import PinyinIndex
+from .regex import compile_regex, find_spans
+from .tokens import TokenSequence, describe, parse_sequence
+
+
+@dataclass(frozen=True)
+class CompiledCondition:
+    phrases: tuple[str, ...]  # normalised
+    regex: tuple[str, ...]
+    within: Optional[int]
+    side: str
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with everything derived from it precomputed."""
+
+    index: int
+    order: int  # position in the pack, the last tie-breaker of overlap resolution
+    stage: Stage
+    rule: Rule
+    speaker: str  # agent / customer / other / any
+    negation: bool
+    unless: tuple[str, ...]  # normalised
+    context_all: tuple[CompiledCondition, ...]
+    context_any: tuple[CompiledCondition, ...]
+    context_none: tuple[CompiledCondition, ...]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity or self.stage.severity
+
+
+class CompiledPack:
+    def __init__(self, pack: Pack, normalizer: Normalizer, segmenter: Segmenter) -> None:
+        self.pack = pack
+        self.normalizer = normalizer
+        self.segmenter = segmenter
+        norm = normalizer.normalize
+        self.rules: list[CompiledRule] = []
+        self.phrases = PhraseIndex()
+        self.pinyin = {False: PinyinIndex(tones=False), True: PinyinIndex(tones=True)}
+        self.fuzzy = FuzzyIndex()
+        self.regexes: list[tuple[int, str]] = []
+        self.sequences: list[TokenSequence] = []
+        self.negators = frozenset(n for n in (norm(x) for x in pack.negators) if n)
+
+        order = 0
+        for stage in pack.stages:
+            if not stage.enabled:
+                continue
+            for rule in stage.rules:
+                if not rule.enabled:
+                    continue
+                index = len(self.rules)
+                self.rules.append(self._compile_rule(index, order, stage, rule))
+                order += 1
+                for phrase in rule.phrases:
+                    key = norm(phrase)
+                    self.phrases.add(key, index, phrase)
+                    if rule.homophones:
+                        self.pinyin[rule.tones].add(key, index, phrase)
+                for phrase in rule.pinyin:
+                    self.pinyin[rule.tones].add(norm(phrase), index, phrase)
+                for pattern in rule.regex:
+                    compile_regex(pattern)
+                    self.regexes.append((index, pattern))
+                if rule.fuzzy is not None:
+                    for phrase in rule.fuzzy.phrases:
+                        self.fuzzy.add(norm(phrase), index, phrase, rule.fuzzy.threshold)
+                for items in rule.tokens:
+                    self.sequences.append(TokenSequence(index, parse_sequence(items, norm), describe(items)))
+        self.phrases.build()
+        for index in self.pinyin.values():
+            index.build()
+
+    def _compile_rule(self, index: int, order: int, stage: Stage, rule: Rule) -> CompiledRule:
+        norm = self.normalizer.normalize
+
+        def conditions(items) -> tuple[CompiledCondition, ...]:
+            return tuple(
+                CompiledCondition(tuple(norm(p) for p in c.phrases), tuple(c.regex), c.within, c.side)
+                for c in items
+            )
+
+        context = rule.context
+        return CompiledRule(
+            index=index,
+            order=order,
+            stage=stage,
+            rule=rule,
+            speaker=rule.speaker or stage.speaker,
+            negation=stage.negation if rule.negation is None else rule.negation,
+            unless=tuple(u for u in (norm(x) for x in rule.unless) if u),
+            context_all=conditions(context.all) if context else (),
+            context_any=conditions(context.any) if context else (),
+            context_none=conditions(context.none) if context else (),
+        )
+
+    def find(self, view: TextView) -> list[Candidate]:
+        """Every raw candidate in one utterance (normalised offsets), before context filters."""
+        text = view.norm
+        if not text:
+            return []
+        found = self.phrases.find(text)
+        exact_spans = {(c.rule, c.start, c.end) for c in found}
+        for index in self.pinyin.values():
+            for candidate in index.find(text):
+                if (candidate.rule, candidate.start, candidate.end) not in exact_spans:
+                    found.append(candidate)
+        for rule, pattern in self.regexes:
+            for start, end in find_spans(pattern, text):
+                found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
+        if len(self.fuzzy):
+            found.extend(self.fuzzy.find(text))
+        if self.sequences:
+            possible = [s for s in self.sequences if s.possible(text)]
+            if possible:
+                tokens = self.segmenter.tokens(view)
+                for sequence in possible:
+                    found.extend(sequence.find(text, tokens))
+        return found

@@ -1,0 +1,153 @@
+"""Context filters: decide whether a raw candidate counts, and say why.
+
+Each filter returns ``None`` when the candidate passes, or the reason (in Chinese, shown to QA staff)
+when it is dropped. Passing filters that decided something (a context phrase found) add a note to the
+finding's explanation.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+from ..text import Segmenter, TextView
+from .base import Candidate
+from .compile import CompiledCondition, CompiledPack, CompiledRule
+from .regex import find_spans
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an utterance sits in the call, for rule windows."""
+
+    index: int  # among all utterances
+    total: int
+    speaker_index: int  # among the utterances of the same speaker
+    speaker_total: int
+    start: Optional[float]
+    call_start: Optional[float]
+    call_end: Optional[float]
+
+
+def is_punctuation_or_space(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] in "PSZ"
+
+
+def in_window(rule: CompiledRule, position: Position) -> bool:
+    window = rule.rule.window
+    if window is None:
+        return True
+    if window.of == "all":
+        index, total = position.index, position.total
+    else:
+        index, total = position.speaker_index, position.speaker_total
+    if window.first is not None and index >= window.first:
+        return False
+    if window.last is not None and index < total - window.last:
+        return False
+    if window.first_seconds is not None and position.start is not None and position.call_start is not None:
+        if position.start - position.call_start > window.first_seconds:
+            return False
+    if window.last_seconds is not None and position.start is not None and position.call_end is not None:
+        if position.call_end - position.start > window.last_seconds:
+            return False
+    return True
+
+
+def on_token_boundaries(segmenter: Segmenter, view: TextView, candidate: Candidate) -> bool:
+    return segmenter.is_boundary(view, candidate.start) and segmenter.is_boundary(view, candidate.end)
+
+
+def negator_before(pack: CompiledPack, view: TextView, candidate: Candidate) -> Optional[str]:
+    """The negator among the few tokens before the match in the same clause, if any."""
+    if not pack.negators:
+        return None
+    tokens = pack.segmenter.tokens(view)
+    text = view.norm
+    before = [t for t in tokens if t[1] <= candidate.start]
+    for start, end in reversed(before[-pack.pack.negation_window :]):
+        word = text[start:end]
+        if all(is_punctuation_or_space(c) for c in word):
+            break  # negation does not cross a clause boundary
+        if word in pack.negators:
+            return word
+    return None
+
+
+def unless_phrase(rule: CompiledRule, view: TextView, candidate: Candidate) -> Optional[str]:
+    text = view.norm
+    low = candidate.start - rule.rule.unless_within
+    high = candidate.end + rule.rule.unless_within
+    for phrase in rule.unless:
+        search_from = max(0, low - len(phrase) + 1)
+        position = text.find(phrase, search_from)
+        while position != -1 and position < high:
+            if position + len(phrase) > low:
+                return phrase
+            position = text.find(phrase, position + 1)
+    return None
+
+
+def _condition_hit(condition: CompiledCondition, view: TextView, candidate: Candidate) -> Optional[str]:
+    text = view.norm
+    if condition.within is None:
+        low, high = 0, len(text)
+    else:
+        low = 0 if condition.side == "after" else max(0, candidate.start - condition.within)
+        high = len(text) if condition.side == "before" else min(len(text), candidate.end + condition.within)
+        if condition.side == "before":
+            high = candidate.start
+        elif condition.side == "after":
+            low = candidate.end
+    window = text[low:high]
+    for phrase in condition.phrases:
+        if phrase in window:
+            return phrase
+    for pattern in condition.regex:
+        for start, end in find_spans(pattern, window):
+            return window[start:end]
+    return None
+
+
+def context_verdict(rule: CompiledRule, view: TextView, candidate: Candidate) -> tuple[Optional[str], list[str]]:
+    """(reason to drop or None, notes on what the context showed)."""
+    notes: list[str] = []
+    for condition in rule.context_all:
+        found = _condition_hit(condition, view, candidate)
+        if found is None:
+            return "缺少必需的上下文", notes
+        notes.append(f"上下文含「{found}」")
+    if rule.context_any:
+        for condition in rule.context_any:
+            found = _condition_hit(condition, view, candidate)
+            if found is not None:
+                notes.append(f"上下文含「{found}」")
+                break
+        else:
+            return "上下文不含任一所需词语", notes
+    for condition in rule.context_none:
+        found = _condition_hit(condition, view, candidate)
+        if found is not None:
+            return f"上下文含排除词「{found}」", notes
+    return None, notes
+
+
+def anchored(view: TextView, hits: list[Candidate], candidate: Candidate, anchor: str) -> bool:
+    """``start``: only punctuation or other hits of the stage precede the match (``end``: follow it)."""
+    text = view.norm
+    if anchor == "start":
+        covered = 0
+        for other in sorted(hits, key=lambda c: c.start):
+            if other.start >= candidate.start:
+                break
+            if all(is_punctuation_or_space(c) for c in text[covered : other.start]):
+                covered = max(covered, other.end)
+        return all(is_punctuation_or_space(c) for c in text[covered : candidate.start])
+    covered = len(text)
+    for other in sorted(hits, key=lambda c: -c.end):
+        if other.end <= candidate.end:
+            break
+        if all(is_punctuation_or_space(c) for c in text[other.end : covered]):
+            covered = min(covered, other.start)
+    return all(is_punctuation_or_space(c) for c in text[candidate.end : covered])

@@ -1,0 +1,80 @@
+"""Fuzzy phrases: edit similarity over candidate windows, for ASR insertions and substitutions.
+
+A phrase is tried only where it can plausibly be: rapidfuzz's ``partial_ratio`` rejects most utterances
+in one C call, and windows then start only at characters the phrase contains. Similarity is rapidfuzz's
+normalised Indel similarity (``fuzz.ratio`` / 100) between the phrase and the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .base import Candidate
+
+
+@dataclass(frozen=True)
+class FuzzyPhrase:
+    rule: int
+    key: str  # normalised phrase
+    pattern: str
+    threshold: float
+
+
+class FuzzyIndex:
+    def __init__(self) -> None:
+        self._phrases: list[FuzzyPhrase] = []
+        self._charsets: list[frozenset[str]] = []
+
+    def add(self, key: str, rule: int, pattern: str, threshold: float) -> None:
+        if key:
+            self._phrases.append(FuzzyPhrase(rule, key, pattern, threshold))
+            self._charsets.append(frozenset(key))
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def find(self, text: str) -> list[Candidate]:
+        out: list[Candidate] = []
+        if not text:
+            return out
+        present = set(text)
+        for phrase, charset in zip(self._phrases, self._charsets):
+            # Cheap filters first: enough of the phrase's characters must occur at all.
+            if len(charset & present) < phrase.threshold * len(charset) - 1:
+                continue
+            if fuzz.partial_ratio(phrase.key, text, score_cutoff=phrase.threshold * 100 - 10) == 0:
+                continue
+            out.extend(self._windows(phrase, charset, text))
+        return out
+
+    @staticmethod
+    def _windows(phrase: FuzzyPhrase, charset: frozenset[str], text: str) -> list[Candidate]:
+        key = phrase.key
+        length = len(key)
+        slack = max(1, length // 4)
+        cutoff = phrase.threshold * 100
+        scored: list[tuple[float, int, int]] = []
+        for start, char in enumerate(text):
+            if char not in charset:
+                continue
+            for size in range(max(2, length - slack), length + slack + 1):
+                end = start + size
+                if end > len(text):
+                    break
+                if text[end - 1] not in charset:
+                    continue  # windows start and end on characters of the phrase
+                score = fuzz.ratio(key, text[start:end], score_cutoff=cutoff)
+                if score:
+                    scored.append((score, start, end))
+        # Best windows first; keep those that do not overlap a better one.
+        scored.sort(key=lambda s: (-s[0], -(s[2] - s[1]), s[1]))
+        chosen: list[tuple[float, int, int]] = []
+        for score, start, end in scored:
+            if all(end <= s or start >= e for _, s, e in chosen):
+                chosen.append((score, start, end))
+        return [
+            Candidate(phrase.rule, start, end, "fuzzy", round(score / 100, 4), phrase.pattern)
+            for score, start, end in sorted(chosen, key=lambda s: s[1])
+        ]

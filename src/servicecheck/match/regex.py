@@ -1,0 +1,48 @@
+"""Regular expressions on RE2: linear time, so no pattern in a pack can hang a post-processor."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+import re2
+
+# \b and \w are ASCII-only in RE2, so on Chinese text they silently mean something else than the
+# author expects. Reject them and point to the token boundary option instead.
+_ASCII_ONLY = re.compile(r"(?<!\\)(?:\\\\)*\\([bBwW])")
+
+
+class RegexCompileError(ValueError):
+    pass
+
+
+def _options() -> "re2.Options":
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 8 << 20
+    return options
+
+
+@lru_cache(maxsize=4096)
+def compile_regex(pattern: str) -> "re2._Regexp":
+    """Compile with RE2 or raise ``RegexCompileError`` saying why, in words a pack author understands."""
+    found = _ASCII_ONLY.search(pattern)
+    if found:
+        raise RegexCompileError(
+            f"regex {pattern!r}: \\{found.group(1)} has ASCII-only meaning and does not work on Chinese; "
+            "use boundary: token on a phrase rule, or spell the characters out"
+        )
+    try:
+        return re2.compile(pattern, _options())
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise RegexCompileError(f"regex {pattern!r} is not valid for the RE2 engine: {reason}") from None
+
+
+def find_spans(pattern: str, text: str) -> Iterator[tuple[int, int]]:
+    """Non-empty match spans (code-point offsets) of ``pattern`` in ``text``."""
+    for match in compile_regex(pattern).finditer(text):
+        start, end = match.span()
+        if end > start:
+            yield start, end

@@ -1,0 +1,168 @@
+"""The contract users see: transcripts in, reports with findings out.
+
+Every offset in a finding points into the ORIGINAL utterance text (Python code points, end exclusive), so
+``transcript.utterances[f.utterance_index].text[f.start:f.end] == f.text`` holds whatever normalisation
+ran before matching.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Speaker = Literal["agent", "customer", "other"]
+Channel = Literal["phone", "online"]
+FindingKind = Literal["hit", "violation", "missing"]
+Severity = Literal["info", "minor", "major", "critical"]
+
+SEVERITY_ORDER: dict[str, int] = {"info": 0, "minor": 1, "major": 2, "critical": 3}
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    """True when ``severity`` is as serious as ``threshold`` or more."""
+    return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Utterance(_Frozen):
+    """One turn of the conversation; ``start``/``end`` are seconds from the start of the recording."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    speaker: Speaker
+    text: str
+    start: Optional[float] = None
+    end: Optional[float] = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _finite(cls, value: Optional[float]) -> Optional[float]:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number of seconds")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Utterance":
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Transcript(_Frozen):
+    """A whole call or chat. Extra keys in the input (such as gold ``labels``) are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    channel: Channel = "phone"
+    utterances: tuple[Utterance, ...]
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        # Call ids are often numeric in recording systems; keep them as text.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    def utterance_offsets(self) -> list[int]:
+        """Start of each utterance in the utterances joined with ``"\\n"`` (the global text)."""
+        offsets, position = [], 0
+        for utterance in self.utterances:
+            offsets.append(position)
+            position += len(utterance.text) + 1
+        return offsets
+
+    @property
+    def global_text(self) -> str:
+        return "\n".join(u.text for u in self.utterances)
+
+
+class Token(_Frozen):
+    """A segmentation token: ``text == utterance.text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+class Finding(_Frozen):
+    """One thing the checker found, with where it is and why it was reported.
+
+    ``kind`` is ``hit`` (a stage's phrase found here), ``violation`` (something the standard forbids, or a
+    failed check) or ``missing`` (a required stage never appears). Findings that belong to no utterance
+    (a missing stage) have ``utterance_index`` and the offsets set to ``None`` and an empty ``text``.
+    """
+
+    rule_id: str
+    stage: str
+    kind: FindingKind
+    severity: Severity
+    utterance_index: Optional[int] = None
+    speaker: Optional[Speaker] = None
+    start: Optional[int] = None
+    end: Optional[int] = None
+    global_start: Optional[int] = None
+    global_end: Optional[int] = None
+    text: str = ""
+    tokens: tuple[Token, ...] = ()
+    method: str = "exact"
+    similarity: float = 1.0
+    pattern: Optional[str] = None
+    message: str = ""
+    explanation: str = ""
+    suggestion: Optional[str] = None
+    time: Optional[float] = None
+
+
+class StageResult(_Frozen):
+    """Whether a stage was found in the call, and in which utterances."""
+
+    stage: str
+    name: str
+    required: bool
+    present: bool
+    count: int
+    utterances: tuple[int, ...] = ()
+    first_time: Optional[float] = None
+
+
+class ScoreItem(_Frozen):
+    """One line of the scorecard: what it is worth, what was deducted and which findings caused it."""
+
+    item: str
+    name: str
+    points: float
+    deducted: float
+    veto: bool = False
+    vetoed: bool = False
+    findings: tuple[int, ...] = ()
+
+
+class Report(_Frozen):
+    """The result of checking one transcript against one pack."""
+
+    transcript_id: str
+    pack_id: str
+    pack_version: str
+    pack_hash: str
+    library_version: str
+    findings: tuple[Finding, ...]
+    stages: tuple[StageResult, ...]
+    score: float
+    passed: bool
+    breakdown: tuple[ScoreItem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def findings_of(self, kind: Optional[str] = None, stage: Optional[str] = None) -> list[Finding]:
+        return [
+            f
+            for f in self.findings
+            if (kind is None or f.kind == kind) and (stage is None or f.stage == stage)
+        ]

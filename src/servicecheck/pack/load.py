@@ -1,0 +1,298 @@
+"""Loading packs: safe YAML, ``extends`` resolution, validation with file + YAML path + line in errors.
+
+Everything that can be wrong with a pack is found here, at load time, never at check time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import PackError
+from .schema import Pack
+
+try:  # libyaml's parser is ~10x faster on large phrase lists; same safe constructor
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_YAML_NODES = 2_000_000  # after alias expansion; stops "billion laughs" packs
+MAX_EXTENDS_DEPTH = 16
+
+PackSource = Union[str, Path, dict]
+
+
+# -- built-in packs ------------------------------------------------------------------------------------
+def _builtin_dirs() -> Iterator[Path]:
+    try:
+        root = resources.files("servicecheck.rules")
+        yield Path(str(root))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    # A source checkout used without installing: <repo>/rules next to <repo>/src.
+    yield Path(__file__).resolve().parents[3] / "rules"
+
+
+def builtin_pack_path(pack_id: str) -> Optional[Path]:
+    for directory in _builtin_dirs():
+        candidate = directory / f"{pack_id}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def builtin_pack_ids() -> list[str]:
+    ids: set[str] = set()
+    for directory in _builtin_dirs():
+        if directory.is_dir():
+            ids.update(p.stem for p in directory.glob("*.yaml"))
+    return sorted(ids)
+
+
+# -- YAML with positions ---------------------------------------------------------------------------------
+class _Document:
+    """Parsed YAML plus the line of every YAML path, for error messages."""
+
+    def __init__(self, data: Any, lines: dict[tuple, int], source: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.source = source
+
+
+def _yaml_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _walk_lines(node: yaml.Node, source: str) -> dict[tuple, int]:
+    lines: dict[tuple, int] = {}
+    budget = [MAX_YAML_NODES]
+
+    def visit(n: yaml.Node, path: tuple) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise PackError(source, [("", f"more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")])
+        lines.setdefault(path, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark)
+                lines.setdefault(path + (name,), key.start_mark.line + 1)
+                visit(value, path + (name,))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                visit(item, path + (i,))
+
+    visit(node, ())
+    return lines
+
+
+def parse_yaml(text: str, source: str) -> _Document:
+    """Safe-load one YAML document; tags such as ``!!python/object`` are rejected."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise PackError(source, [("", "the file is empty")])
+        lines = _walk_lines(node, source)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PackError(source, [(where, f"invalid YAML: {problem}")]) from None
+    finally:
+        loader.dispose()
+    return _Document(data, lines, source)
+
+
+# -- extends ------------------------------------------------------------------------------------------------
+def _merge_by_id(base: list, child: list, what: str, source: str) -> list:
+    merged = [dict(item) if isinstance(item, dict) else item for item in base]
+    index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
+    for item in child:
+        if not isinstance(item, dict) or "id" not in item:
+            merged.append(item)  # validation reports it with its path
+            continue
+        if item["id"] in index:
+            position = index[item["id"]]
+            merged[position] = _merge_stage(merged[position], item, source) if what == "stage" else {
+                **merged[position],
+                **item,
+            }
+        else:
+            index[item["id"]] = len(merged)
+            merged.append(item)
+    return merged
+
+
+def _merge_stage(base: dict, child: dict, source: str) -> dict:
+    merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
+    if "rules" in child:
+        if not isinstance(child["rules"], list):
+            merged["rules"] = child["rules"]
+        else:
+            merged["rules"] = _merge_by_id(base.get("rules") or [], child["rules"], "rule", source)
+    return merged
+
+
+def merge_packs(base: dict, child: dict, source: str) -> dict:
+    """Child keys override the base; stages and rules merge by id (``enabled: false`` switches one off)."""
+    merged = {**base, **{k: v for k, v in child.items() if k not in ("stages", "extends")}}
+    merged.pop("extends", None)
+    if "stages" in child and isinstance(child["stages"], list):
+        merged["stages"] = _merge_by_id(base.get("stages") or [], child["stages"], "stage", source)
+    for key in ("dictionary", "negators"):
+        if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
+            merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
+    return merged
+
+
+def _resolve(reference: str, relative_to: Optional[Path]) -> Path:
+    candidate = Path(reference)
+    if relative_to is not None and not candidate.is_absolute():
+        near = relative_to.parent / candidate
+        if near.is_file():
+            return near
+    if candidate.is_file():
+        return candidate
+    builtin = builtin_pack_path(reference)
+    if builtin is not None:
+        return builtin
+    raise FileNotFoundError(reference)
+
+
+def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
+    source = str(path)
+    key = str(path.resolve())
+    if key in chain:
+        cycle = " -> ".join([*chain, key])
+        raise PackError(source, [("extends", f"circular extends: {cycle}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise PackError(source, [("extends", f"extends nested deeper than {MAX_EXTENDS_DEPTH}")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PackError(source, [("", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise PackError(source, [("", f"cannot read: {exc.strerror or exc}")]) from None
+    document = parse_yaml(text, source)
+    data = document.data
+    if not isinstance(data, dict):
+        raise PackError(source, [("", "a pack must be a mapping with id, version, stages …")])
+    parent_ref = data.get("extends")
+    if parent_ref is None:
+        return data, document
+    if not isinstance(parent_ref, str):
+        raise PackError(source, [(_where(document, ("extends",)), "extends must be a pack id or a path")])
+    try:
+        parent_path = _resolve(parent_ref, path)
+    except FileNotFoundError:
+        raise PackError(
+            source, [(_where(document, ("extends",)), f"extends {parent_ref!r}: no such pack or file")]
+        ) from None
+    parent, _ = _load_raw(parent_path, (*chain, key))
+    return merge_packs(parent, data, source), document
+
+
+def _where(document: _Document, loc: tuple) -> str:
+    path = _yaml_path(loc)
+    probe = tuple(loc)
+    while probe and probe not in document.lines:
+        probe = probe[:-1]
+    line = document.lines.get(probe)
+    return f"{path} (line {line})" if line else path
+
+
+# -- validation ---------------------------------------------------------------------------------------------
+def _validate(data: dict, document: _Document) -> Pack:
+    try:
+        pack = Pack.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_where(document, tuple(err["loc"])), err["msg"]) for err in exc.errors()]
+        raise PackError(document.source, problems) from None
+    problems = _semantic_problems(pack, document)
+    if problems:
+        raise PackError(document.source, problems)
+    return pack
+
+
+def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]:
+    """Checks the schema cannot express: regexes the RE2 engine rejects."""
+    from ..match.regex import compile_regex, RegexCompileError
+
+    problems = []
+    for s, stage in enumerate(pack.stages):
+        for r, rule in enumerate(stage.rules):
+            lists = [(("regex",), rule.regex)]
+            if rule.context is not None:
+                for combo in ("all", "any", "none"):
+                    for c, condition in enumerate(getattr(rule.context, combo)):
+                        lists.append((("context", combo, c, "regex"), condition.regex))
+            for suffix, patterns in lists:
+                for p, pattern in enumerate(patterns):
+                    try:
+                        compile_regex(pattern)
+                    except RegexCompileError as exc:
+                        loc = ("stages", s, "rules", r, *suffix, p)
+                        problems.append((_where(document, loc), str(exc)))
+    return problems
+
+
+def content_hash(pack: Pack) -> str:
+    """A stable hash of the pack's effective content (after extends), reported with every result."""
+    canonical = json.dumps(pack.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def load_pack(source: PackSource) -> Pack:
+    """Load a pack by built-in id (``"bank-cn"``), by path to a YAML file, or from a dict."""
+    if isinstance(source, Pack):
+        return source
+    if isinstance(source, dict):
+        document = _Document(source, {}, "<dict>")
+        data = source
+        if "extends" in source and isinstance(source["extends"], str):
+            try:
+                parent_path = _resolve(source["extends"], None)
+            except FileNotFoundError:
+                raise PackError("<dict>", [("extends", f"no such pack or file: {source['extends']!r}")]) from None
+            parent, _ = _load_raw(parent_path, ())
+            data = merge_packs(parent, source, "<dict>")
+        pack = _validate(data, document)
+        return _finish(pack, "<dict>")
+    path = Path(source)
+    if not path.suffix and not path.exists():
+        builtin = builtin_pack_path(str(source))
+        if builtin is None:
+            known = ", ".join(builtin_pack_ids()) or "none"
+            raise PackError(str(source), [("", f"no built-in pack {str(source)!r} (built-in: {known})")])
+        path = builtin
+    data, document = _load_raw(path, ())
+    return _finish(_validate(data, document), str(path))
+
+
+def _finish(pack: Pack, source: str) -> Pack:
+    pack._source = source
+    pack._content_hash = content_hash(pack)
+    return pack
+
+
+def pack_source(pack: Pack) -> str:
+    return pack._source
+
+
+def pack_hash(pack: Pack) -> str:
+    if pack._content_hash is None:
+        pack._content_hash = content_hash(pack)
+    return pack._content_hash

@@ -1,0 +1,147 @@
+"""Normalisation for matching, with a map from every normalised character back to the original text.
+
+Matching runs on a normalised view of each utterance (NFKC full-width to half-width, case folding,
+Traditional to Simplified, whitespace between Chinese characters removed, control characters and filler
+characters dropped). Findings never show the normalised text: ``TextView.to_original`` turns a span of the
+view back into a span of the original, so ``original[start:end]`` is what a reviewer sees.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterable, Optional
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+# Formatting characters that carry no text: zero-width spaces and joiners, bidi marks, BOM, soft hyphen.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+@dataclass(frozen=True)
+class NormalizeOptions:
+    """What the normaliser folds. Packs set these under ``normalize:``."""
+
+    fullwidth: bool = True  # NFKC: full-width letters, digits and punctuation to half-width
+    casefold: bool = True
+    traditional: bool = True  # Traditional to Simplified Chinese (OpenCC t2s, character level)
+    fillers: tuple[str, ...] = ()  # single characters dropped for matching, e.g. 呃
+
+
+@dataclass(frozen=True)
+class TextView:
+    """An utterance's normalised text plus, for each normalised character, its original span."""
+
+    original: str
+    norm: str
+    starts: tuple[int, ...]  # original index where normalised char i comes from
+    ends: tuple[int, ...]  # original end (exclusive) of that source character
+    _segmentation: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised span ``[start, end)`` to the original text (end exclusive)."""
+        if end <= start:
+            if start < len(self.starts):
+                position = self.starts[start]
+            else:
+                position = len(self.original)
+            return position, position
+        return self.starts[start], self.ends[end - 1]
+
+
+def _opencc_t2s() -> Callable[[str], str]:
+    from opencc import OpenCC  # deferred: only needed once a non-ASCII character shows up
+
+    converter = OpenCC("t2s")
+    return converter.convert
+
+
+class Normalizer:
+    """Builds ``TextView`` objects. Thread-safe; caches per character and per utterance text."""
+
+    def __init__(self, options: Optional[NormalizeOptions] = None, cache_size: int = 65536) -> None:
+        self.options = options or NormalizeOptions()
+        self._fillers = frozenset(self.options.fillers)
+        self._char_cache: dict[str, str] = {}
+        self._t2s: Optional[Callable[[str], str]] = None
+        self._lock = threading.Lock()
+        self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
+
+    # -- characters ---------------------------------------------------------------------------------
+    def _converter(self) -> Callable[[str], str]:
+        if self._t2s is None:
+            with self._lock:
+                if self._t2s is None:
+                    self._t2s = _opencc_t2s()
+        return self._t2s
+
+    def fold_char(self, char: str) -> str:
+        """The normalised form of one original character ('' when it is dropped for matching)."""
+        cached = self._char_cache.get(char)
+        if cached is not None:
+            return cached
+        result = self._fold_uncached(char)
+        self._char_cache[char] = result
+        return result
+
+    def _fold_uncached(self, char: str) -> str:
+        if char in self._fillers:
+            return ""
+        if char.isspace():
+            return " "
+        category = unicodedata.category(char)
+        if category in _INVISIBLE_CATEGORIES:
+            return ""
+        if category.startswith("M"):
+            return ""  # combining marks carry nothing a Chinese phrase pattern could need
+        folded = char
+        if self.options.fullwidth:
+            folded = unicodedata.normalize("NFKC", folded)
+        if self.options.casefold:
+            folded = folded.casefold()
+        if self.options.traditional and any(ord(c) >= 0x3400 for c in folded):
+            converted = self._converter()(folded)
+            if converted:
+                folded = converted
+        # NFKC can produce spaces (e.g. U+3000) or drop to nothing; keep whitespace as a single marker.
+        if folded.isspace():
+            return " "
+        return "".join(c for c in folded if unicodedata.category(c) not in _INVISIBLE_CATEGORIES)
+
+    def normalize(self, text: str) -> str:
+        """Normalise a pattern (a phrase from a pack) exactly as utterance text is normalised."""
+        return self.view(text).norm
+
+    # -- utterances -----------------------------------------------------------------------------------
+    def _build_view(self, text: str) -> TextView:
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        pending_space: Optional[int] = None  # original index of a whitespace run not yet emitted
+        for index, char in enumerate(text):
+            folded = self.fold_char(char)
+            if not folded:
+                continue
+            if folded == " ":
+                if pending_space is None:
+                    pending_space = index
+                continue
+            if pending_space is not None:
+                # Keep one space only between two ASCII words ("call back"); drop it between Chinese
+                # characters, so ASR output like "感 谢 您" matches 感谢您.
+                if out and out[-1] in _ASCII_WORD and folded[0] in _ASCII_WORD:
+                    out.append(" ")
+                    starts.append(pending_space)
+                    ends.append(pending_space + 1)
+                pending_space = None
+            for piece in folded:
+                out.append(piece)
+                starts.append(index)
+                ends.append(index + 1)
+        return TextView(text, "".join(out), tuple(starts), tuple(ends))
+
+
+def normalize_all(normalizer: Normalizer, phrases: Iterable[str]) -> list[str]:
+    return [normalizer.normalize(p) for p in phrases]

@@ -1,0 +1,180 @@
+"""Word segmentation with jieba, through a private tokenizer per pack, computed only where needed.
+
+jieba cuts each maximal run of Han characters and alphanumerics (``jieba.re_han_default``) on its own;
+everything between runs becomes one-character tokens. So the tokens of a whole utterance are exactly the
+tokens of its runs, and a matcher that needs token boundaries only around a candidate hit segments just
+that run. Runs are cached by their text: agents repeat their scripts, so most runs are seen before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from bisect import bisect_right
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Sequence
+
+import jieba
+
+from .normalize import TextView
+
+_RUN_PATTERN = jieba.re_han_default  # the exact pattern jieba splits blocks with
+
+logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba prints its cache messages at INFO
+
+
+def default_cache_dir() -> Path:
+    """Where jieba's dictionary cache goes: ``$SERVICECHECK_CACHE_DIR``, else the user's cache folder."""
+    configured = os.environ.get("SERVICECHECK_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "servicecheck"
+
+
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner only; fall back to a fresh private temp dir if we can't."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name == "posix" and path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o700)
+        probe = tempfile.NamedTemporaryFile(dir=path, delete=True)
+        probe.close()
+        return path
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="servicecheck-"))
+
+
+class Segmenter:
+    """A private ``jieba.Tokenizer`` plus run-level caching. Safe to share between threads.
+
+    The global ``jieba`` instance is never touched, and words are only ever added (``del_word`` would
+    leak into other tokenizers through jieba's shared HMM force-split table).
+    """
+
+    def __init__(
+        self,
+        words: Sequence[tuple[str, Optional[int]]] = (),
+        *,
+        hmm: bool = True,
+        cache_dir: Optional[Path] = None,
+        cache_size: int = 200_000,
+    ) -> None:
+        self._words = tuple(words)
+        self.hmm = hmm
+        self._cache_dir = cache_dir
+        self._tokenizer: Optional[jieba.Tokenizer] = None
+        self._lock = threading.Lock()
+        self.cut_run = lru_cache(maxsize=cache_size)(self._cut_run)  # type: ignore[method-assign]
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    self._tokenizer = self._build()
+        return self._tokenizer
+
+    def _build(self) -> jieba.Tokenizer:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.tmp_dir = str(_private_dir(self._cache_dir or default_cache_dir()))
+        tokenizer.initialize()  # a corrupt cache file fails to unmarshal and jieba rebuilds it
+        for word, freq in self._words:
+            # freq must be positive: add_word(freq=0) registers a force-split in jieba's global HMM.
+            tokenizer.add_word(word, freq if freq else None)
+        return tokenizer
+
+    def warm_up(self) -> None:
+        """Load the dictionary now instead of at the first segmentation."""
+        _ = self.tokenizer
+
+    def _cut_run(self, run: str) -> tuple[int, ...]:
+        """Token end offsets (relative to the run) of one jieba run."""
+        ends, position = [], 0
+        for word in self.tokenizer.cut(run, HMM=self.hmm):
+            position += len(word)
+            ends.append(position)
+        return tuple(ends)
+
+    # -- views --------------------------------------------------------------------------------------
+    def runs(self, view: TextView) -> "RunIndex":
+        index = view._segmentation.get("runs")
+        if index is None:
+            index = RunIndex(view.norm)
+            view._segmentation["runs"] = index
+        return index
+
+    def is_boundary(self, view: TextView, position: int) -> bool:
+        """True when a token starts (or ends) at ``position`` of the normalised text."""
+        if position <= 0 or position >= len(view.norm):
+            return True
+        run = self.runs(view).run_at(position)
+        if run is None:
+            return True
+        run_start, run_end = run
+        if position == run_start:
+            return True
+        ends = self.cut_run(view.norm[run_start:run_end])
+        return (position - run_start) in ends
+
+    def tokens(self, view: TextView) -> list[tuple[int, int]]:
+        """All tokens of the normalised text as ``(start, end)``, exactly as ``jieba.cut`` would give."""
+        cached = view._segmentation.get("tokens")
+        if cached is not None:
+            return cached
+        norm = view.norm
+        spans: list[tuple[int, int]] = []
+        position = 0
+        for run_start, run_end in self.runs(view).spans:
+            spans.extend((i, i + 1) for i in range(position, run_start))
+            previous = run_start
+            for end in self.cut_run(norm[run_start:run_end]):
+                spans.append((previous, run_start + end))
+                previous = run_start + end
+            position = run_end
+        spans.extend((i, i + 1) for i in range(position, len(norm)))
+        view._segmentation["tokens"] = spans
+        return spans
+
+    def original_tokens(self, view: TextView) -> list[tuple[int, int]]:
+        """Tokens in original offsets that tile the original text exactly.
+
+        Characters dropped by normalisation (spaces, fillers, control characters) become tokens of their
+        own, so every original character belongs to exactly one token.
+        """
+        text = view.original
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        for start, end in self.tokens(view):
+            o_start, o_end = view.to_original(start, end)
+            if o_end <= cursor:
+                continue  # part of a character that normalisation expanded into several
+            o_start = max(o_start, cursor)
+            if o_start > cursor:
+                spans.append((cursor, o_start))
+            spans.append((o_start, o_end))
+            cursor = o_end
+        if cursor < len(text):
+            spans.append((cursor, len(text)))
+        return spans
+
+
+class RunIndex:
+    """The jieba runs of one normalised text, searchable by position."""
+
+    __slots__ = ("spans", "_starts")
+
+    def __init__(self, norm: str) -> None:
+        self.spans = [m.span() for m in _RUN_PATTERN.finditer(norm)]
+        self._starts = [s for s, _ in self.spans]
+
+    def run_at(self, position: int) -> Optional[tuple[int, int]]:
+        i = bisect_right(self._starts, position) - 1
+        if i >= 0:
+            start, end = self.spans[i]
+            if start <= position < end:
+                return start, end
+        return None

@@ -1,0 +1,53 @@
+"""CLI commands for QA teams that tune packs: ``eval`` (against gold labels) and ``lint`` (pack hygiene)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_tool_commands(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser("eval", help="precision/recall/F1 of a pack against gold labels")
+    evaluate.add_argument("gold", type=Path, metavar="GOLD.jsonl")
+    evaluate.add_argument("--pack", default="bank-cn")
+    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    evaluate.add_argument("--errors", type=int, default=50, help="false positives/negatives to list in a table")
+
+    lint = commands.add_parser("lint", help="check a pack for errors and dead or shadowed phrases")
+    lint.add_argument("pack", metavar="PACK")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument("--strict", action="store_true", help="warnings fail too")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from .checker import Checker
+    from .evaluate import evaluate, evaluation_table, read_gold
+
+    checker = Checker(args.pack)
+    result = evaluate(checker, read_gold(args.gold), source=str(args.gold))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(evaluation_table(result, args.errors))
+    return 0
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from .pack.lint import lint_pack
+
+    problems = lint_pack(args.pack)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for problem in problems:
+            print(problem.render())
+        errors = sum(p.level == "error" for p in problems)
+        warnings = len(problems) - errors
+        print(f"{args.pack}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    failing = [p for p in problems if p.level == "error" or args.strict]
+    return 1 if failing else 0
+
+
+TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint}
