@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
 from . import __version__
 from .io import RoleMap, read_transcript, transcript_from_dict
@@ -25,6 +25,9 @@ from .match.context import (
     unless_phrase,
 )
 from .model import Finding, Report, StageResult, Token, Transcript
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .batch import RecordError
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
 from .score import score_report
@@ -59,6 +62,7 @@ class Checker:
             ),
             cache_size=cache_size,
         )
+        self.cache_dir = cache_dir
         self.segmenter = Segmenter(self.pack.dictionary_words(), hmm=self.pack.hmm, cache_dir=cache_dir)
         self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
         self._stages = [s for s in self.pack.stages if s.enabled]
@@ -259,10 +263,18 @@ class Checker:
             breakdown=breakdown,
         )
 
-    def check_many(self, items: Iterable[TranscriptLike]) -> Iterator[Report]:
-        """Check each item in turn; reports come out in input order."""
-        for item in items:
-            yield self.check(item)
+    def check_many(
+        self, items: Iterable[TranscriptLike], *, workers: int = 1, chunk_size: int = 32
+    ) -> Iterator[Union[Report, "RecordError"]]:
+        """Check many items; results come out in input order, one per item.
+
+        Good items give a ``Report``; an item that cannot be read or checked gives a ``RecordError``
+        (``ok`` is False) naming its source, line and problem, and the batch goes on. ``workers > 1``
+        checks on that many processes, streaming the input with bounded memory.
+        """
+        from .batch import run_batch
+
+        return run_batch(self, items, workers=workers, chunk_size=chunk_size)
 
 
 def _resolve_overlaps(

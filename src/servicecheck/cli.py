@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("json", "jsonl", "table"), default="json")
     check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
     check.add_argument("--role", action="append", default=[], metavar="LABEL=ROLE", help="extra speaker label")
+    check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
+    check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the pack language")
     schema.add_argument("--output", type=Path, default=None)
@@ -65,7 +67,17 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) < 2000 else text[:2000] + "…"
 
 
+def _progress(iterable, enabled: bool):
+    """A progress bar on an interactive terminal, silent when piped (tqdm)."""
+    if not enabled or not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, unit=" calls", file=sys.stderr, dynamic_ncols=True)
+
+
 def _run_check(args: argparse.Namespace) -> int:
+    from .batch import RecordError
     from .checker import Checker
     from .io import iter_records
     from .model import severity_at_least
@@ -76,33 +88,36 @@ def _run_check(args: argparse.Namespace) -> int:
     reports = failed = 0
     worst_hit = False
     collected = []
-    for record in iter_records(args.paths, checker.role_map):
-        if record.error is not None:
+    records = iter_records(args.paths, checker.role_map)
+    results = checker.check_many(records, workers=args.workers)
+    for result in _progress(results, not args.no_progress):
+        if isinstance(result, RecordError):
             failed += 1
-            print(f"servicecheck: {_one_line(record.error)}", file=sys.stderr)
-            continue
-        try:
-            report = checker.check(record.transcript)
-        except ServiceCheckError as exc:
-            failed += 1
-            print(f"servicecheck: {record.source}: line {record.line}: {_one_line(exc)}", file=sys.stderr)
-            continue
-        reports += 1
-        if args.fail_on and any(
-            f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in report.findings
-        ):
-            worst_hit = True
-        if args.format == "jsonl":
-            out.write(json.dumps(report.model_dump(mode="json"), ensure_ascii=False) + "\n")
-        elif args.format == "table":
-            out.write(report_table(report) + "\n")
+            where = ", ".join(x for x in (result.source, f"line {result.line}" if result.line else None) if x)
+            message = result.error if result.error.startswith(result.source or "\0") else f"{where}: {result.error}"
+            print(f"servicecheck: {message}", file=sys.stderr)
+            row = result.model_dump(mode="json")
         else:
-            collected.append(report.model_dump(mode="json"))
-    if args.format == "json" and reports:
+            reports += 1
+            if args.fail_on and any(
+                f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in result.findings
+            ):
+                worst_hit = True
+            row = result.model_dump(mode="json")
+        if args.format == "jsonl":
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        elif args.format == "table":
+            if isinstance(result, RecordError):
+                out.write(f"== record {result.index} ({result.source}, line {result.line}): ERROR {result.error}\n\n")
+            else:
+                out.write(report_table(result) + "\n")
+        else:
+            collected.append(row)
+    if args.format == "json" and collected:
         payload = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     if failed:
-        print(f"servicecheck: {reports} checked, {failed} could not be read", file=sys.stderr)
+        print(f"servicecheck: {reports} checked, {failed} could not be read or checked", file=sys.stderr)
     if failed and not reports:
         return 2
     return 1 if (worst_hit or failed) else 0

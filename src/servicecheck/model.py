@@ -160,6 +160,11 @@ class Report(_Frozen):
     breakdown: tuple[ScoreItem, ...] = ()
     notes: tuple[str, ...] = ()
 
+    @property
+    def ok(self) -> bool:
+        """Always True: batch results are a Report or a RecordError (whose ``ok`` is False)."""
+        return True
+
     def findings_of(self, kind: Optional[str] = None, stage: Optional[str] = None) -> list[Finding]:
         return [
             f

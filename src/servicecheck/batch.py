@@ -1,0 +1,164 @@
+"""Batches: many transcripts, in order, optionally on several processes; one bad record never stops it.
+
+``run_batch`` takes transcripts, dicts, paths or reader ``Record`` objects and yields, in input order,
+a ``Report`` for each good item and a ``RecordError`` for each bad one. With ``workers > 1`` items go to
+a process pool in chunks, with a bounded number of chunks in flight, so a JSONL file of any size streams
+through in bounded memory. Each worker builds its own Checker once, from the pack's validated content.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import warnings
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import ServiceCheckError
+from .io.records import Record
+from .model import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checker import Checker
+
+
+class RecordError(BaseModel):
+    """An input record that could not be checked: where it was and why. ``ok`` is always False."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Optional[str] = None
+    line: Optional[int] = None
+    index: int
+    transcript_id: Optional[str] = None
+    error: str
+    ok: bool = False
+
+
+Result = Union[Report, RecordError]
+
+
+def _describe(item: Any) -> tuple[Optional[str], Optional[int]]:
+    if isinstance(item, Record):
+        return item.source, item.line
+    if isinstance(item, (str, Path)):
+        return str(item), None
+    return None, None
+
+
+def _transcript_id(item: Any) -> Optional[str]:
+    if isinstance(item, Record) and item.transcript is not None:
+        return item.transcript.id
+    if isinstance(item, dict):
+        value = item.get("id")
+        return str(value) if value is not None else None
+    return getattr(item, "id", None) if not isinstance(item, (str, Path)) else None
+
+
+def check_one(checker: "Checker", item: Any, index: int) -> Result:
+    """Check one item; any failure becomes a ``RecordError`` (never raises for bad data)."""
+    source, line = _describe(item)
+    try:
+        if isinstance(item, Record):
+            if item.error is not None:
+                return RecordError(source=source, line=line, index=index, error=str(item.error))
+            item = item.transcript
+        return checker.check(item)
+    except (ServiceCheckError, ValueError, TypeError, OSError, RecursionError, MemoryError) as exc:
+        return RecordError(
+            source=source, line=line, index=index, transcript_id=_transcript_id(item), error=_message(exc)
+        )
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip().replace("\n", "; ") or type(exc).__name__
+    return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+# -- worker processes -------------------------------------------------------------------------------------
+_WORKER_CHECKER: Optional["Checker"] = None
+
+
+def _init_worker(pack_content: dict, options: dict) -> None:
+    global _WORKER_CHECKER
+    from .checker import Checker
+    from .pack.load import load_pack
+
+    _WORKER_CHECKER = Checker(load_pack(pack_content), **options)
+    _WORKER_CHECKER.segmenter.warm_up()
+
+
+def _check_chunk(chunk: list[tuple[int, Any]]) -> list[Result]:
+    assert _WORKER_CHECKER is not None
+    return [check_one(_WORKER_CHECKER, item, index) for index, item in chunk]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where possible: never fork a process that may hold the caller's locks mid-use.
+
+    forkserver and spawn re-import the caller's ``__main__`` from its file; a program read from
+    standard input or typed into a REPL has none, so there (and only there) fork is used.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not os.path.exists(main_file) and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_batch(
+    checker: "Checker",
+    items: Iterable[Any],
+    *,
+    workers: int = 1,
+    chunk_size: int = 32,
+    max_in_flight: Optional[int] = None,
+) -> Iterator[Result]:
+    """Yield a result per item, in input order."""
+    if workers is None or workers <= 1:
+        for index, item in enumerate(items):
+            yield check_one(checker, item, index)
+        return
+    workers = min(workers, os.cpu_count() or workers)
+    in_flight_limit = max_in_flight or workers * 4
+    numbered = enumerate(items)
+    pending: deque[tuple[Future, list[tuple[int, Any]]]] = deque()
+    options = {"cache_dir": checker.cache_dir}
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_init_worker,
+        initargs=(checker.pack.model_dump(mode="json"), options),
+    ) as pool:
+        broken = False
+        while True:
+            while not broken and len(pending) < in_flight_limit:
+                chunk = list(islice(numbered, chunk_size))
+                if not chunk:
+                    break
+                pending.append((pool.submit(_check_chunk, chunk), chunk))
+            if not pending:
+                break
+            future, chunk = pending.popleft()
+            try:
+                yield from future.result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory). Nothing is lost: this chunk and everything
+                # after it is checked here, in this process.
+                broken = True
+                warnings.warn("a worker process died; checking the rest in this process", RuntimeWarning)
+                for index, item in chunk:
+                    yield check_one(checker, item, index)
+    if broken:
+        for future, chunk in pending:
+            for index, item in chunk:
+                yield check_one(checker, item, index)
+        for index, item in numbered:
+            yield check_one(checker, item, index)
