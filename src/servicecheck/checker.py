@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
 from . import __version__
+from .checks import CheckContext, pack_checks, run_checks
 from .io import RoleMap, read_transcript, transcript_from_dict
 from .match.base import Candidate
 from .match.compile import CompiledPack, CompiledRule
+from .match.regex import compile_regex
 from .match.context import (
     Position,
     anchored,
@@ -66,6 +68,10 @@ class Checker:
         self.segmenter = Segmenter(self.pack.dictionary_words(), hmm=self.pack.hmm, cache_dir=cache_dir)
         self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
         self._stages = [s for s in self.pack.stages if s.enabled]
+        self._checks = pack_checks(self.pack)
+        for check in self._checks:  # compile every regex now, not at the first call that needs it
+            for pattern in [*getattr(check, "regex", [])]:
+                compile_regex(pattern)
         self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
 
     # -- input ------------------------------------------------------------------------------------------
@@ -249,6 +255,8 @@ class Checker:
                         suggestion=stage.suggestion,
                     )
                 )
+        context = CheckContext(call, findings, self.normalizer)
+        findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
         return Report(
             transcript_id=call.id,
@@ -261,6 +269,7 @@ class Checker:
             score=score,
             passed=passed,
             breakdown=breakdown,
+            notes=tuple(context.notes),
         )
 
     def check_many(

@@ -1,42 +1,81 @@
-"""Scoring a call from its findings.
+"""The scorecard: from findings to a score, a pass/fail verdict and a per-item breakdown.
 
-Deductions per severity for every violation and missing required stage, from 100; a critical violation
-fails the call whatever the score (一票否决). The pack's ``pass_mark`` decides pass or fail.
+A pack's ``scorecard`` lists items worth points; each deducts for the violation or missing findings it
+matches (by stage, rule or check id, kind, severity), once or per occurrence, never more than its cap.
+A veto item (一票否决) fails the call whenever it matches. Packs without a scorecard are scored by
+severity: minor 2, major 5, critical 20 points per finding, and any critical finding fails the call.
 """
 
 from __future__ import annotations
 
 from .model import Finding, ScoreItem
-from .pack.schema import Pack
+from .pack.schema import Pack, ScorecardItem
 
-DEDUCTION = {"info": 0.0, "minor": 2.0, "major": 5.0, "critical": 20.0}
+SEVERITY_DEDUCTION = {"info": 0.0, "minor": 2.0, "major": 5.0, "critical": 20.0}
+
+
+def _matches(item: ScorecardItem, finding: Finding) -> bool:
+    match = item.match
+    return (
+        finding.kind in match.kinds
+        and (not match.stages or finding.stage in match.stages)
+        and (not match.rules or finding.rule_id in match.rules)
+        and (not match.severities or finding.severity in match.severities)
+    )
+
+
+def _score_item(item: ScorecardItem, findings: list[Finding]) -> ScoreItem:
+    matched = tuple(i for i, f in enumerate(findings) if _matches(item, f))
+    per = item.points if item.deduct is None else item.deduct
+    cap = item.points if item.cap is None else item.cap
+    if not matched:
+        deducted = 0.0
+    elif item.per == "once":
+        deducted = min(per, cap)
+    else:
+        deducted = min(per * len(matched), cap)
+    return ScoreItem(
+        item=item.id,
+        name=item.name,
+        points=item.points,
+        deducted=deducted,
+        veto=item.veto,
+        vetoed=item.veto and bool(matched),
+        findings=matched,
+    )
+
+
+def _by_severity(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tuple[ScoreItem, ...]]:
+    groups: dict[str, list[int]] = {}
+    for number, finding in enumerate(findings):
+        if finding.kind != "hit":
+            groups.setdefault(f"{finding.stage}:{finding.kind}", []).append(number)
+    items = []
+    for key, numbers in groups.items():
+        vetoed = any(findings[n].severity == "critical" for n in numbers)
+        items.append(
+            ScoreItem(
+                item=key,
+                name=key.replace(":", " "),
+                points=0.0,
+                deducted=sum(SEVERITY_DEDUCTION[findings[n].severity] for n in numbers),
+                veto=vetoed,
+                vetoed=vetoed,
+                findings=tuple(numbers),
+            )
+        )
+    score = max(0.0, 100.0 - sum(i.deducted for i in items))
+    vetoed = any(i.vetoed for i in items)
+    return score, score >= pack.pass_mark and not vetoed, tuple(items)
 
 
 def score_report(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tuple[ScoreItem, ...]]:
-    items: dict[str, dict] = {}
-    vetoed = False
-    for number, finding in enumerate(findings):
-        if finding.kind == "hit":
-            continue
-        key = f"{finding.stage}:{finding.kind}"
-        item = items.setdefault(
-            key, {"name": f"{finding.stage} {finding.kind}", "deducted": 0.0, "findings": [], "vetoed": False}
-        )
-        item["deducted"] += DEDUCTION[finding.severity]
-        item["findings"].append(number)
-        if finding.severity == "critical":
-            item["vetoed"] = vetoed = True
-    breakdown = tuple(
-        ScoreItem(
-            item=key,
-            name=value["name"],
-            points=0.0,
-            deducted=value["deducted"],
-            veto=value["vetoed"],
-            vetoed=value["vetoed"],
-            findings=tuple(value["findings"]),
-        )
-        for key, value in items.items()
-    )
-    score = max(0.0, 100.0 - sum(i.deducted for i in breakdown))
-    return score, (score >= pack.pass_mark and not vetoed), breakdown
+    card = pack.scorecard
+    if card is None:
+        return _by_severity(pack, findings)
+    items = tuple(_score_item(item, findings) for item in card.items if item.enabled)
+    score = max(0.0, card.total - sum(i.deducted for i in items))
+    vetoed = any(i.vetoed for i in items)
+    if vetoed and card.veto_score is not None:
+        score = min(score, card.veto_score)
+    return round(score, 2), score >= card.pass_mark and not vetoed, items

@@ -36,8 +36,11 @@ def is_punctuation_or_space(char: str) -> bool:
 
 def in_window(rule: CompiledRule, position: Position) -> bool:
     window = rule.rule.window
-    if window is None:
-        return True
+    return True if window is None else in_window_bounds(window, position)
+
+
+def in_window_bounds(window, position: Position) -> bool:
+    """True when the utterance at ``position`` lies inside the window (a ``Window`` of the pack)."""
     if window.of == "all":
         index, total = position.index, position.total
     else:

@@ -147,11 +147,23 @@ def _merge_stage(base: dict, child: dict, source: str) -> dict:
 
 
 def merge_packs(base: dict, child: dict, source: str) -> dict:
-    """Child keys override the base; stages and rules merge by id (``enabled: false`` switches one off)."""
-    merged = {**base, **{k: v for k, v in child.items() if k not in ("stages", "extends")}}
+    """Child keys override the base; stages, rules, checks and scorecard items merge by id, key by key
+    (``enabled: false`` switches one off)."""
+    merged = {**base, **{k: v for k, v in child.items() if k not in ("stages", "checks", "scorecard", "extends")}}
     merged.pop("extends", None)
     if "stages" in child and isinstance(child["stages"], list):
         merged["stages"] = _merge_by_id(base.get("stages") or [], child["stages"], "stage", source)
+    if "checks" in child and isinstance(child["checks"], list):
+        merged["checks"] = _merge_by_id(base.get("checks") or [], child["checks"], "check", source)
+    if "scorecard" in child:
+        card, base_card = child["scorecard"], base.get("scorecard")
+        if isinstance(card, dict) and isinstance(base_card, dict):
+            merged_card = {**base_card, **{k: v for k, v in card.items() if k != "items"}}
+            if isinstance(card.get("items"), list):
+                merged_card["items"] = _merge_by_id(base_card.get("items") or [], card["items"], "item", source)
+            merged["scorecard"] = merged_card
+        else:
+            merged["scorecard"] = card
     for key in ("dictionary", "negators"):
         if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
             merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
@@ -228,24 +240,27 @@ def _validate(data: dict, document: _Document) -> Pack:
 
 
 def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]:
-    """Checks the schema cannot express: regexes the RE2 engine rejects."""
-    from ..match.regex import compile_regex, RegexCompileError
+    """Checks the schema cannot express: every ``regex`` list anywhere must compile on RE2."""
+    from ..match.regex import RegexCompileError, compile_regex
 
-    problems = []
-    for s, stage in enumerate(pack.stages):
-        for r, rule in enumerate(stage.rules):
-            lists = [(("regex",), rule.regex)]
-            if rule.context is not None:
-                for combo in ("all", "any", "none"):
-                    for c, condition in enumerate(getattr(rule.context, combo)):
-                        lists.append((("context", combo, c, "regex"), condition.regex))
-            for suffix, patterns in lists:
-                for p, pattern in enumerate(patterns):
-                    try:
-                        compile_regex(pattern)
-                    except RegexCompileError as exc:
-                        loc = ("stages", s, "rules", r, *suffix, p)
-                        problems.append((_where(document, loc), str(exc)))
+    problems: list[tuple[str, str]] = []
+
+    def walk(node: Any, loc: tuple) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "regex" and isinstance(value, list):
+                    for i, pattern in enumerate(value):
+                        try:
+                            compile_regex(pattern)
+                        except RegexCompileError as exc:
+                            problems.append((_where(document, (*loc, key, i)), str(exc)))
+                else:
+                    walk(value, (*loc, key))
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, (*loc, i))
+
+    walk(pack.model_dump(mode="python", exclude_defaults=False), ())
     return problems
 
 

@@ -6,7 +6,7 @@ A pack is data written by QA staff. Everything here is declarative; ``serviceche
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -194,6 +194,214 @@ class Stage(_HasId):
         return self
 
 
+# -- process checks (order, conditions, timing) ------------------------------------------------------------
+class _CheckBase(_HasId):
+    """Common fields of every check: what to call a failure and what a coach would say instead."""
+
+    severity: Severity = "minor"
+    message: Optional[str] = None
+    suggestion: Optional[str] = None
+    enabled: bool = True
+    channels: list[Literal["phone", "online"]] = Field(
+        default_factory=lambda: ["phone", "online"], description="channels the check applies to"
+    )
+
+
+class PositionCheck(_CheckBase):
+    """A stage must appear within a window (first/last N utterances or seconds of its speaker)."""
+
+    type: Literal["position"]
+    stage: str
+    window: Window
+
+
+class SequenceCheck(_CheckBase):
+    """Stage ``before`` must occur before the first occurrence of stage ``after`` (``any``: any other
+    stage hit of the same speaker). Nothing is reported when ``after`` never occurs."""
+
+    type: Literal["sequence"]
+    before: str
+    after: str
+
+
+class Trigger(_Strict):
+    """What starts a conditional check: a stage's hits, or phrases/regexes said by a speaker, or a
+    customer repeating an earlier question (``repeat``)."""
+
+    stage: Optional[str] = None
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    speaker: SpeakerSel = "any"
+    repeat: Optional[float] = Field(
+        None, gt=0, le=1, description="similarity at which an utterance repeats an earlier one of the speaker"
+    )
+    repeat_min_length: int = Field(6, ge=2)
+    unless: list[str] = Field(default_factory=list, description="phrases that cancel a phrase trigger")
+
+    @model_validator(mode="after")
+    def _something(self) -> "Trigger":
+        if not (self.stage or self.phrases or self.regex or self.repeat):
+            raise ValueError("a trigger needs stage, phrases, regex or repeat")
+        return self
+
+
+class Requirement(_Strict):
+    """What must follow a trigger: a stage's hits or phrases/regexes said by a speaker."""
+
+    stage: Optional[str] = None
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    speaker: SpeakerSel = "agent"
+    name: Optional[str] = Field(None, description="how a failure names what was missing")
+
+    @model_validator(mode="after")
+    def _something(self) -> "Requirement":
+        if not (self.stage or self.phrases or self.regex):
+            raise ValueError("a requirement needs stage, phrases or regex")
+        return self
+
+
+class ConditionalCheck(_CheckBase):
+    """When the trigger occurs, every requirement must follow within N utterances or T seconds."""
+
+    type: Literal["conditional"]
+    stage: Optional[str] = Field(None, description="the stage a failure concerns (default: the first requirement's)")
+    trigger: Trigger
+    then: list[Requirement] = Field(min_length=1)
+    within_utterances: Optional[int] = Field(None, ge=0)
+    within_seconds: Optional[float] = Field(None, gt=0)
+    include_trigger_utterance: bool = True
+    once: bool = Field(True, description="report only the first unanswered trigger per requirement")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "ConditionalCheck":
+        if self.within_utterances is None and self.within_seconds is None:
+            raise ValueError("a conditional check needs within_utterances or within_seconds")
+        return self
+
+
+class PatternCheck(_CheckBase):
+    """Text a speaker must never say, found by RE2 regexes (e.g. reading out a full card number)."""
+
+    type: Literal["pattern"]
+    stage: str = "privacy"
+    speaker: SpeakerSel = "agent"
+    regex: list[str] = Field(min_length=1)
+
+
+class AnswerDelayCheck(_CheckBase):
+    """The first agent utterance must start within ``max_seconds`` of the start of the recording."""
+
+    type: Literal["answer_delay"]
+    stage: str = "greeting"
+    max_seconds: float = Field(gt=0)
+
+
+class SilenceCheck(_CheckBase):
+    """No gap longer than ``max_seconds`` between the latest end so far and the next start. A hold that
+    the agent announces (``hold_phrases`` before the gap) and thanks for after it (``thanks_phrases``)
+    may last up to ``hold_max_seconds``."""
+
+    type: Literal["silence"]
+    stage: str = "hold"
+    max_seconds: float = Field(gt=0)
+    hold_max_seconds: Optional[float] = Field(None, gt=0)
+    hold_phrases: list[str] = Field(default_factory=list)
+    thanks_phrases: list[str] = Field(default_factory=list)
+
+
+class InterruptionCheck(_CheckBase):
+    """An agent utterance must not start more than ``min_overlap_seconds`` before the customer's current
+    utterance ends; short backchannels (``backchannel_max_chars`` of ``backchannels``) do not count."""
+
+    type: Literal["interruption"]
+    stage: str = "acknowledgement"
+    min_overlap_seconds: float = Field(ge=0)
+    backchannels: list[str] = Field(default_factory=list)
+    backchannel_max_chars: int = Field(4, ge=0)
+
+
+class SpeechRateCheck(_CheckBase):
+    """Agent speech rate in characters per minute (punctuation and spaces not counted), over the call."""
+
+    type: Literal["speech_rate"]
+    stage: str = "delivery"
+    min_cpm: Optional[float] = Field(None, gt=0)
+    max_cpm: Optional[float] = Field(None, gt=0)
+    min_chars: int = Field(40, ge=1, description="agent characters needed before a rate is judged")
+
+
+class AgentHangupCheck(_CheckBase):
+    """The agent must not end the call: the last utterance is the agent's and no closing stage in the
+    last ``window`` agent utterances."""
+
+    type: Literal["agent_hangup"]
+    stage: str = "closing"
+    closing_stage: str = "closing"
+    window: int = Field(2, ge=1)
+
+
+Check = Annotated[
+    Union[
+        PositionCheck,
+        SequenceCheck,
+        ConditionalCheck,
+        PatternCheck,
+        AnswerDelayCheck,
+        SilenceCheck,
+        InterruptionCheck,
+        SpeechRateCheck,
+        AgentHangupCheck,
+    ],
+    Field(discriminator="type"),
+]
+
+
+# -- scorecard ------------------------------------------------------------------------------------------------
+class ScoreMatch(_Strict):
+    """Which findings an item deducts for: any of the stages / rule or check ids / kinds / severities."""
+
+    stages: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="rule ids or check ids")
+    kinds: list[Literal["violation", "missing"]] = Field(default_factory=lambda: ["violation", "missing"])
+    severities: list[Severity] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> "ScoreMatch":
+        if not (self.stages or self.rules or self.severities):
+            raise ValueError("match needs stages, rules or severities")
+        return self
+
+
+class ScorecardItem(_HasId):
+    """One line of the scorecard: ``points`` it is worth, ``deduct`` per finding (``per: occurrence``)
+    or once, never more than ``cap`` (default: the points). ``veto``: any match fails the call (一票否决)."""
+
+    name: str
+    points: float = Field(ge=0)
+    deduct: Optional[float] = Field(None, ge=0, description="points per deduction; default all the points")
+    per: Literal["occurrence", "once"] = "once"
+    cap: Optional[float] = Field(None, ge=0)
+    veto: bool = False
+    match: ScoreMatch
+    enabled: bool = True
+
+
+class Scorecard(_Strict):
+    total: float = Field(100, gt=0)
+    pass_mark: float = Field(60, ge=0)
+    veto_score: Optional[float] = Field(0, ge=0, description="score of a vetoed call; null keeps the computed score")
+    items: list[ScorecardItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Scorecard":
+        ids = [i.id for i in self.items]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate scorecard item ids: {', '.join(duplicates)}")
+        return self
+
+
 class DictionaryWord(_Strict):
     word: str = Field(min_length=1)
     freq: Optional[int] = Field(None, ge=1)
@@ -227,8 +435,10 @@ class Pack(_HasId):
     negators: list[str] = Field(default_factory=list)
     negation_window: int = Field(3, ge=1, le=20, description="tokens before a match searched for negators")
     normalize: Normalization = Field(default_factory=Normalization)
-    pass_mark: float = Field(60, ge=0, le=100)
+    pass_mark: float = Field(60, ge=0, le=100, description="used when the pack has no scorecard")
     stages: list[Stage] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    scorecard: Optional[Scorecard] = None
 
     # Set by load_pack: where the pack came from and the hash of its effective content.
     _source: str = PrivateAttr("<pack>")
@@ -248,6 +458,22 @@ class Pack(_HasId):
                         f"rule id {rule.id!r} used in stages {rule_ids[rule.id]!r} and {stage.id!r}"
                     )
                 rule_ids[rule.id] = stage.id
+        check_ids: set[str] = set()
+        for check in self.checks:
+            if check.id in check_ids or check.id in rule_ids:
+                raise ValueError(f"check id {check.id!r} is already used by another check or rule")
+            check_ids.add(check.id)
+            for field_name in ("stage", "before", "after", "closing_stage"):
+                value = getattr(check, field_name, None)
+                if field_name in ("before", "after", "closing_stage") or (
+                    field_name == "stage" and check.type in ("position", "sequence")
+                ):
+                    if value is not None and value != "any" and value not in stage_ids:
+                        raise ValueError(f"check {check.id!r}: {field_name} {value!r} is not a stage of this pack")
+            if check.type == "conditional":
+                for part in (check.trigger, *check.then):
+                    if part.stage is not None and part.stage not in stage_ids:
+                        raise ValueError(f"check {check.id!r}: stage {part.stage!r} is not a stage of this pack")
         return self
 
     def stage(self, stage_id: str) -> Stage:

@@ -1,0 +1,107 @@
+"""What every process check gets (the call, the stage hits, text search) and how it reports.
+
+Check findings point at an utterance: a span inside it when one decided the outcome (the trigger
+phrase, the card number), otherwise the whole utterance. Offsets obey the same invariant as stage hits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from ..match.regex import find_spans
+from ..model import Finding, Transcript
+from ..text import Normalizer
+
+
+@dataclass
+class CheckContext:
+    transcript: Transcript
+    hits: list[Finding]  # stage hits and violations from matching, in utterance order
+    normalizer: Normalizer
+    offsets: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.offsets = self.transcript.utterance_offsets()
+
+    @property
+    def utterances(self):
+        return self.transcript.utterances
+
+    @property
+    def timed(self) -> bool:
+        """True when every utterance has start and end times."""
+        return bool(self.utterances) and all(u.start is not None and u.end is not None for u in self.utterances)
+
+    def stage_hits(self, stage: str, speaker: Optional[str] = None) -> list[Finding]:
+        return [
+            f
+            for f in self.hits
+            if f.stage == stage and f.utterance_index is not None and (speaker in (None, "any") or f.speaker == speaker)
+        ]
+
+    def speaker_indexes(self, speaker: str) -> list[int]:
+        return [i for i, u in enumerate(self.utterances) if speaker in ("any", u.speaker)]
+
+    def find_text(self, index: int, phrases: list[str], regexes: list[str]) -> Iterator[tuple[int, int, str]]:
+        """Original-text spans of phrases/regexes in utterance ``index`` (matched on normalised text)."""
+        view = self.normalizer.view(self.utterances[index].text)
+        norm = view.norm
+        for phrase in phrases:
+            key = self.normalizer.normalize(phrase)
+            if not key:
+                continue
+            position = norm.find(key)
+            while position != -1:
+                start, end = view.to_original(position, position + len(key))
+                yield start, end, phrase
+                position = norm.find(key, position + 1)
+        for pattern in regexes:
+            for s, e in find_spans(pattern, norm):
+                start, end = view.to_original(s, e)
+                yield start, end, pattern
+
+    def finding(
+        self,
+        check,
+        index: Optional[int],
+        explanation: str,
+        *,
+        kind: str = "violation",
+        stage: Optional[str] = None,
+        span: Optional[tuple[int, int]] = None,
+        message: Optional[str] = None,
+        method: str = "check",
+    ) -> Finding:
+        """A check finding at utterance ``index`` (the whole utterance unless ``span`` is given)."""
+        base = dict(
+            rule_id=check.id,
+            stage=stage or getattr(check, "stage", None) or check.type,
+            kind=kind,
+            severity=check.severity,
+            method=method,
+            pattern=None,
+            message=message or check.message or check.id,
+            explanation=explanation,
+            suggestion=check.suggestion,
+        )
+        if index is None:
+            return Finding(**base)
+        utterance = self.utterances[index]
+        start, end = span if span is not None else (0, len(utterance.text))
+        return Finding(
+            **base,
+            utterance_index=index,
+            speaker=utterance.speaker,
+            start=start,
+            end=end,
+            global_start=self.offsets[index] + start,
+            global_end=self.offsets[index] + end,
+            text=utterance.text[start:end],
+            time=utterance.start,
+        )
+
+
+def seconds(value: Optional[float]) -> str:
+    return "?" if value is None else f"{value:.1f}s"

@@ -1,0 +1,101 @@
+"""Conditional: when a trigger occurs (a complaint, a transfer, a product mention), something must follow
+within N utterances or T seconds (empathy, a time limit and a follow-up channel, a risk disclosure)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from ..match.context import is_punctuation_or_space
+from .base import CheckContext
+
+
+def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int, int]], str]]:
+    """(utterance index, span, what triggered) in call order."""
+    found: list[tuple[int, Optional[tuple[int, int]], str]] = []
+    if trigger.stage:
+        for hit in ctx.stage_hits(trigger.stage, trigger.speaker):
+            found.append((hit.utterance_index, (hit.start, hit.end), f"「{hit.text}」"))
+    if trigger.phrases or trigger.regex:
+        for index in ctx.speaker_indexes(trigger.speaker):
+            spans = list(ctx.find_text(index, trigger.phrases, trigger.regex))
+            cancels = list(ctx.find_text(index, trigger.unless, [])) if trigger.unless else []
+            for start, end, _ in spans:
+                if any(cs < end and start < ce for cs, ce, _ in cancels):
+                    continue
+                found.append((index, (start, end), f"「{ctx.utterances[index].text[start:end]}」"))
+                break  # one trigger per utterance is enough
+    if trigger.repeat:
+        seen: list[str] = []
+        for index in ctx.speaker_indexes(trigger.speaker):
+            norm = "".join(c for c in ctx.normalizer.view(ctx.utterances[index].text).norm if not is_punctuation_or_space(c))
+            if len(norm) >= trigger.repeat_min_length:
+                if any(fuzz.ratio(norm, earlier) >= trigger.repeat * 100 for earlier in seen):
+                    found.append((index, None, "客户重复提问"))
+                seen.append(norm)
+    found.sort(key=lambda t: (t[0], t[1] or (0, 0)))
+    return found
+
+
+def _satisfied(requirement, index: int, ctx: CheckContext) -> bool:
+    if requirement.stage:
+        if any(h.utterance_index == index for h in ctx.stage_hits(requirement.stage, requirement.speaker)):
+            return True
+    if requirement.phrases or requirement.regex:
+        if requirement.speaker in ("any", ctx.utterances[index].speaker):
+            for _ in ctx.find_text(index, requirement.phrases, requirement.regex):
+                return True
+    return False
+
+
+def _label(requirement) -> str:
+    if requirement.name:
+        return requirement.name
+    if requirement.stage:
+        return requirement.stage
+    return "/".join(requirement.phrases[:3] or requirement.regex[:1])
+
+
+def run(check, ctx: CheckContext) -> list:
+    utterances = ctx.utterances
+    if check.within_utterances is None and not ctx.timed:
+        ctx.notes.append(f"{check.id}: skipped, the transcript has no timestamps")
+        return []
+    findings = []
+    reported: set[int] = set()
+    for index, span, what in _triggers(check.trigger, ctx):
+        start_time = utterances[index].start
+        first = index if check.include_trigger_utterance else index + 1
+        last = len(utterances) - 1
+        if check.within_utterances is not None:
+            last = min(last, index + check.within_utterances)
+        window = []
+        for candidate in range(first, last + 1):
+            if check.within_seconds is not None and start_time is not None:
+                begin = utterances[candidate].start
+                if begin is not None and begin - start_time > check.within_seconds:
+                    break
+            window.append(candidate)
+        for number, requirement in enumerate(check.then):
+            if check.once and number in reported:
+                continue
+            if any(_satisfied(requirement, i, ctx) for i in window):
+                continue
+            reported.add(number)
+            bound = []
+            if check.within_utterances is not None:
+                bound.append(f"{check.within_utterances} 句")
+            if check.within_seconds is not None:
+                bound.append(f"{check.within_seconds:g} 秒")
+            findings.append(
+                ctx.finding(
+                    check,
+                    index,
+                    f"第 {index} 句出现{what}后 {' / '.join(bound)} 内没有「{_label(requirement)}」",
+                    stage=check.stage or requirement.stage or check.id,
+                    span=span,
+                    message=(check.message or check.id) + f"：缺少{_label(requirement)}",
+                )
+            )
+    return findings

@@ -1,0 +1,54 @@
+"""Position: a stage must appear within its window (e.g. greeting in the first two agent turns)."""
+
+from __future__ import annotations
+
+from ..match.context import Position, in_window_bounds
+from .base import CheckContext
+
+
+def run(check, ctx: CheckContext) -> list:
+    hits = ctx.stage_hits(check.stage)
+    if not hits:
+        return []  # absence is the stage's `required` flag's business (a `missing` finding)
+    utterances = ctx.utterances
+    speaker = utterances[hits[0].utterance_index].speaker
+    of_all = check.window.of == "all"
+    indexes = ctx.speaker_indexes("any" if of_all else speaker)
+    starts = [u.start for u in utterances if u.start is not None]
+    ends = [u.end for u in utterances if u.end is not None]
+    for hit in hits:
+        index = hit.utterance_index
+        position = Position(
+            index=index,
+            total=len(utterances),
+            speaker_index=indexes.index(index) if index in indexes else index,
+            speaker_total=len(indexes),
+            start=utterances[index].start,
+            call_start=min(starts) if starts else None,
+            call_end=max(ends) if ends else None,
+        )
+        if in_window_bounds(check.window, position):
+            return []
+    first = hits[0]
+    return [
+        ctx.finding(
+            check,
+            first.utterance_index,
+            f"「{check.stage}」出现在第 {first.utterance_index} 句，不在规定位置（{_describe(check.window)}）",
+            stage=check.stage,
+            span=(first.start, first.end),
+        )
+    ]
+
+
+def _describe(window) -> str:
+    parts = []
+    if window.first:
+        parts.append(f"前 {window.first} 句")
+    if window.last:
+        parts.append(f"最后 {window.last} 句")
+    if window.first_seconds:
+        parts.append(f"开始 {window.first_seconds:g} 秒内")
+    if window.last_seconds:
+        parts.append(f"结束前 {window.last_seconds:g} 秒内")
+    return "、".join(parts)
