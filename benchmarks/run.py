@@ -1,0 +1,592 @@
+"""Throughput, memory and cold-start benchmark of servicecheck against a jieba floor and a spaCy baseline.
+
+    python benchmarks/run.py [--calls 2000] [--utterances 40] [--skip-spacy] [--workers-max 2]
+    python benchmarks/run.py --calls 200              # quick run
+    python benchmarks/run.py --profile [--calls 500]  # (b) under cProfile, top 25 by cumulative time
+
+One corpus (``benchmarks/corpus.py``, seeded) is generated once and written to a temporary JSONL file;
+every measurement runs in its own fresh subprocess over exactly those utterances, so peak RSS
+(``ru_maxrss`` inside the child) belongs to one system and every cache starts empty:
+
+  (a) floor         jieba segmentation alone: a private ``jieba.Tokenizer()``, ``list(tok.cut(text))``
+  (b) servicecheck  ``Checker("bank-cn").check(transcript)`` per call (checker built before timing)
+  (c) baseline      ``spacy.blank("zh")`` with the jieba segmenter, a ``PhraseMatcher`` over the pack's
+                    literal phrases and rapidfuzz ``fuzz.partial_ratio`` per fuzzy/homophone phrase
+  workers           ``checker.check_many(items, workers=N)`` for N = 1 .. --workers-max, if supported
+  cold start        ``import servicecheck`` + ``load_pack`` + ``Checker`` + first ``check``, timed inside a
+                    fresh interpreter, with a warm jieba cache and with an empty one
+                    (``SERVICECHECK_CACHE_DIR`` pointing at a fresh directory)
+
+Dictionary loading is outside the timed region of (a), (b) and (c) alike: the floor's tokenizer is
+initialised, the checker's segmenter warmed up (``Checker.segmenter.warm_up()``) and spaCy's jieba
+called once before the clock starts. Transcripts are validated (dict → ``Transcript``) before timing
+too; that cost is printed separately. Timings are wall-clock; CPU seconds are printed next to them
+because the machine may be shared (the load average before each measurement is printed as well).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus as corpus_mod  # noqa: E402
+
+TARGET_FLOOR_RATIO = 1.2  # b >= 1.2 x a
+TARGET_BASELINE_RATIO = 2.0  # b >= 2 x c
+TARGET_RSS_MB = 300.0
+TARGET_COLD_WARM_S = 1.5
+HOMOPHONE_THRESHOLD_DEFAULT = 0.85  # the pack language's default fuzzy threshold (schema.Fuzzy.threshold)
+
+
+# ================================================================================================
+# children: each measurement runs in its own interpreter
+# ================================================================================================
+def _rss_now_mb() -> float:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def _cpu_seconds() -> float:
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def _load(path: str) -> tuple[list[dict], list[str]]:
+    calls = corpus_mod.read_jsonl(path)
+    texts = [u["text"] for call in calls for u in call["utterances"]]
+    return calls, texts
+
+
+def _result(calls: list[dict], texts: list[str], wall: float, cpu: float, rss_loaded: float, **extra: Any) -> dict:
+    return {
+        "calls": len(calls),
+        "utterances": len(texts),
+        "chars": sum(len(t) for t in texts),
+        "wall": wall,
+        "cpu": cpu,
+        "rss_loaded_mb": rss_loaded,
+        "peak_rss_mb": _peak_rss_mb(),
+        **extra,
+    }
+
+
+def child_floor(args: argparse.Namespace) -> dict:
+    calls, texts = _load(args.corpus)
+    rss_loaded = _rss_now_mb()
+    import logging
+
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = os.environ.get("SERVICECHECK_CACHE_DIR") or None
+    tok.initialize()
+    tokens = 0
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
+    for text in texts:
+        tokens += len(list(tok.cut(text)))
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    return _result(calls, texts, wall, cpu, rss_loaded, tokens=tokens)
+
+
+def _transcripts(calls: list[dict]) -> tuple[list, float]:
+    from servicecheck.io import RoleMap, transcript_from_dict
+
+    roles = RoleMap()
+    t0 = time.perf_counter()
+    transcripts = [transcript_from_dict(call, roles) for call in calls]
+    return transcripts, time.perf_counter() - t0
+
+
+def _fingerprint(reports) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    count = 0
+    for report in reports:
+        for f in report.findings:
+            count += 1
+            digest.update(f"{report.transcript_id}|{f.rule_id}|{f.utterance_index}|{f.start}|{f.end}\n".encode())
+    return count, digest.hexdigest()[:16]
+
+
+def child_servicecheck(args: argparse.Namespace) -> dict:
+    calls, texts = _load(args.corpus)
+    rss_loaded = _rss_now_mb()
+    from servicecheck import Checker
+
+    transcripts, parse_seconds = _transcripts(calls)
+    checker = Checker("bank-cn")  # fresh: every cache starts empty
+    checker.segmenter.warm_up()  # jieba's dictionary, as for the floor
+    reports = []
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
+    for transcript in transcripts:
+        reports.append(checker.check(transcript))
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    findings, digest = _fingerprint(reports)
+    return _result(calls, texts, wall, cpu, rss_loaded, parse_seconds=parse_seconds, findings=findings, digest=digest)
+
+
+class TreeSampler:
+    """Samples this process's descendants (the worker pool) from /proc: peak RSS (VmHWM) and CPU time.
+
+    ``RUSAGE_CHILDREN`` cannot see them: pool workers are started by a forkserver and never waited for
+    by this process. Sampled every ``interval`` seconds, so the last fraction of a second of CPU may be
+    missed; VmHWM is a high-water mark, so peaks are not.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        import threading
+
+        self.interval = interval
+        self.root = os.getpid()
+        self.seen: dict[int, tuple[float, float]] = {}  # pid -> (peak RSS MB, CPU seconds)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._ticks = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> "TreeSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def _children(self, pid: int) -> list[int]:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as handle:
+                return [int(x) for x in handle.read().split()]
+        except OSError:
+            return []
+
+    def sample(self) -> None:
+        stack, descendants = [self.root], []
+        while stack:
+            for child in self._children(stack.pop()):
+                descendants.append(child)
+                stack.append(child)
+        for pid in descendants:
+            try:
+                with open(f"/proc/{pid}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / self._ticks
+                hwm = 0.0
+                with open(f"/proc/{pid}/status") as handle:
+                    for line in handle:
+                        if line.startswith("VmHWM:"):
+                            hwm = int(line.split()[1]) / 1024
+                            break
+            except (OSError, IndexError, ValueError):
+                continue
+            old = self.seen.get(pid, (0.0, 0.0))
+            self.seen[pid] = (max(old[0], hwm), max(old[1], cpu))
+
+    def summary(self) -> dict:
+        peaks = [p for p, _ in self.seen.values()]
+        return {
+            "descendants": len(self.seen),
+            "descendant_cpu": sum(c for _, c in self.seen.values()),
+            "descendant_peak_rss_mb": max(peaks, default=0.0),
+            "descendant_peak_rss_sum_mb": sum(peaks),
+        }
+
+
+def child_workers(args: argparse.Namespace) -> dict:
+    import inspect
+
+    calls, texts = _load(args.corpus)
+    rss_loaded = _rss_now_mb()
+    from servicecheck import Checker
+
+    transcripts, _ = _transcripts(calls)
+    checker = Checker("bank-cn")
+    try:
+        parameters = inspect.signature(checker.check_many).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    accepts = "workers" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    if not accepts:
+        return {"unavailable": "Checker.check_many does not accept workers= yet"}
+    checker.segmenter.warm_up()
+    reports = []
+    first = None
+    with TreeSampler() as sampler:
+        cpu0, t0 = _cpu_seconds(), time.perf_counter()
+        try:
+            for report in checker.check_many(transcripts, workers=args.workers):
+                if first is None:
+                    first = time.perf_counter() - t0
+                reports.append(report)
+        except TypeError as exc:
+            if "workers" in str(exc):
+                return {"unavailable": f"Checker.check_many(workers=...) raised TypeError: {exc}"}
+            raise
+        wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    errors = [r for r in reports if getattr(r, "ok", True) is False]
+    findings, digest = _fingerprint([r for r in reports if hasattr(r, "findings")])
+    tree = sampler.summary()
+    return _result(calls, texts, wall, cpu, rss_loaded, findings=findings, digest=digest, workers=args.workers,
+                   first_result=first, errors=len(errors), **tree)
+
+
+def child_spacy(args: argparse.Namespace) -> dict:
+    calls, texts = _load(args.corpus)
+    rss_loaded = _rss_now_mb()
+    with open(args.phrases, encoding="utf-8") as handle:
+        phrases = json.load(handle)
+    import logging
+
+    import jieba
+    import spacy
+    from rapidfuzz import fuzz
+    from spacy.matcher import PhraseMatcher
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.dt.tmp_dir = os.environ.get("SERVICECHECK_CACHE_DIR") or None  # same warm cache as the others
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    matcher = PhraseMatcher(nlp.vocab)
+    for rule_id, items in phrases["literal"].items():
+        matcher.add(rule_id, [nlp.make_doc(p) for p in items])
+    fuzzy = [(p, cutoff) for p, cutoff in phrases["fuzzy"]]
+    nlp("您好，欢迎致电")  # initialise jieba's dictionary before the clock starts
+    matches = fuzzy_hits = 0
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
+    for text in texts:
+        doc = nlp(text)
+        matches += len(matcher(doc))
+        for phrase, cutoff in fuzzy:
+            if fuzz.partial_ratio(phrase, text, score_cutoff=cutoff):
+                fuzzy_hits += 1
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    return _result(calls, texts, wall, cpu, rss_loaded, matches=matches, fuzzy_hits=fuzzy_hits,
+                   literal_phrases=sum(len(v) for v in phrases["literal"].values()), fuzzy_phrases=len(fuzzy))
+
+
+def child_cold(args: argparse.Namespace) -> dict:
+    with open(args.corpus, encoding="utf-8") as handle:
+        first = json.loads(handle.readline())
+    t0 = time.perf_counter()
+    import servicecheck
+    from servicecheck import Checker, load_pack
+
+    t1 = time.perf_counter()
+    pack = load_pack("bank-cn")
+    t2 = time.perf_counter()
+    checker = Checker(pack)
+    t3 = time.perf_counter()
+    report = checker.check(first)
+    t4 = time.perf_counter()
+    assert servicecheck.__version__ and report.transcript_id == first["id"]
+    return {"total": t4 - t0, "import": t1 - t0, "load_pack": t2 - t1, "checker": t3 - t2, "first_check": t4 - t3,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def child_profile(args: argparse.Namespace) -> dict:
+    import cProfile
+    import io
+    import pstats
+
+    calls, _ = _load(args.corpus)
+    from servicecheck import Checker
+
+    transcripts, _ = _transcripts(calls)
+    checker = Checker("bank-cn")
+    checker.segmenter.warm_up()
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    for transcript in transcripts:
+        checker.check(transcript)
+    profile.disable()
+    wall = time.perf_counter() - t0
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs()
+    out.write(f"(b) servicecheck under cProfile: {len(calls)} calls in {wall:.2f} s "
+              f"(profiling overhead included)\n\n=== top 25 by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(25)
+    out.write("=== top 15 by own time (tottime) ===\n")
+    stats.sort_stats("tottime").print_stats(15)
+    return {"text": out.getvalue()}
+
+
+def child_prime(args: argparse.Namespace) -> dict:
+    from servicecheck import Checker
+
+    Checker("bank-cn").segmenter.warm_up()  # writes jieba's cache into $SERVICECHECK_CACHE_DIR
+    return {}
+
+
+CHILDREN = {
+    "floor": child_floor,
+    "servicecheck": child_servicecheck,
+    "workers": child_workers,
+    "spacy": child_spacy,
+    "cold": child_cold,
+    "profile": child_profile,
+    "prime": child_prime,
+}
+
+
+# ================================================================================================
+# parent
+# ================================================================================================
+def collect_phrases() -> dict:
+    """The literal and fuzzy phrase lists of ``bank-cn``, as a team writing the baseline would take them."""
+    from servicecheck import load_pack
+
+    pack = load_pack("bank-cn")
+    literal: dict[str, list[str]] = {}
+    fuzzy: list[tuple[str, float]] = []
+    for stage in pack.stages:
+        if not stage.enabled:
+            continue
+        for rule in stage.rules:
+            if not rule.enabled:
+                continue
+            items = list(rule.phrases)
+            if rule.fuzzy is not None:
+                items += rule.fuzzy.phrases
+                fuzzy += [(p, rule.fuzzy.threshold * 100) for p in rule.fuzzy.phrases]
+            if rule.homophones:
+                # no threshold in the pack for these: the pack language's default fuzzy threshold
+                fuzzy += [(p, HOMOPHONE_THRESHOLD_DEFAULT * 100) for p in rule.phrases]
+            fuzzy += [(p, HOMOPHONE_THRESHOLD_DEFAULT * 100) for p in rule.pinyin]
+            if items:
+                literal[rule.id] = sorted(set(items), key=items.index)
+    return {"literal": literal, "fuzzy": fuzzy}
+
+
+class Runner:
+    def __init__(self, corpus_path: Path, env: dict, phrases_path: Optional[Path] = None) -> None:
+        self.corpus_path = corpus_path
+        self.env = env
+        self.phrases_path = phrases_path
+
+    def run(self, kind: str, *extra: str, env: Optional[dict] = None, stream: bool = False) -> dict:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--corpus", str(self.corpus_path)]
+        if self.phrases_path:
+            cmd += ["--phrases", str(self.phrases_path)]
+        cmd += list(extra)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env or self.env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise SystemExit(f"benchmark child {kind!r} failed with exit status {proc.returncode}")
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("@@RESULT ")]
+        result = json.loads(lines[-1][len("@@RESULT "):])
+        result["process_wall"] = elapsed
+        return result
+
+
+def _load_avg() -> str:
+    try:
+        return "load %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return "load n/a"
+
+
+def _rate_line(label: str, r: dict) -> str:
+    return (
+        f"{label:<34}{r['calls'] / r['wall']:>9.1f} calls/s {r['chars'] / r['wall']:>11,.0f} chars/s "
+        f"{r['wall'] * 1e6 / r['utterances']:>7.1f} µs/utt   {r['wall']:>7.2f} s wall {r['cpu']:>7.2f} s cpu   "
+        f"peak RSS {r['peak_rss_mb']:>6.1f} MB (corpus loaded: {r['rss_loaded_mb']:.1f} MB)"
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def _cold_series(runner: Runner, repeats: int, warm_dir: Path, tmp: Path) -> tuple[list[dict], list[dict]]:
+    warm, cold = [], []
+    for i in range(repeats):
+        warm.append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(warm_dir)}))
+        empty = tmp / f"empty-cache-{i}"
+        empty.mkdir()
+        cold.append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(empty)}))
+    return warm, cold
+
+
+def _cold_line(label: str, runs: list[dict]) -> str:
+    med = {k: statistics.median(r[k] for r in runs) for k in ("total", "import", "load_pack", "checker", "first_check", "process_wall")}
+    totals = [r["total"] for r in runs]
+    return (
+        f"{label:<34}{med['total']:>6.2f} s median of {len(runs)} (min {min(totals):.2f}, max {max(totals):.2f}); "
+        f"import {med['import']:.2f} + load_pack {med['load_pack']:.2f} + Checker {med['checker']:.2f} + "
+        f"first check {med['first_check']:.2f}; whole process incl. interpreter {med['process_wall']:.2f} s"
+    )
+
+
+def parent(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    print(f"servicecheck benchmark — python {sys.version.split()[0]}, {os.cpu_count()} cores, {_load_avg()}")
+    t0 = time.perf_counter()
+    calls = corpus_mod.generate(args.calls, args.utterances, args.seed)
+    generation = time.perf_counter() - t0
+    print(f"python benchmarks/corpus.py --calls {args.calls} --utterances {args.utterances} --seed {args.seed}"
+          f"  (generated in {generation:.1f} s)")
+    for line in corpus_mod.describe(calls):
+        print(line)
+
+    tmp = Path(tempfile.mkdtemp(prefix="servicecheck-bench-"))
+    try:
+        corpus_path = tmp / "corpus.jsonl"
+        corpus_mod.write_jsonl(calls, str(corpus_path))
+        digest = hashlib.sha256(corpus_path.read_bytes()).hexdigest()[:16]
+        print(f"corpus sha256 {digest} (every measurement below reads this same file)")
+        del calls
+        warm_dir = tmp / "warm-cache"
+        warm_dir.mkdir()
+        env = {**os.environ, "SERVICECHECK_CACHE_DIR": str(warm_dir), "PYTHONHASHSEED": "0"}
+        phrases_path = tmp / "phrases.json"
+        phrases = collect_phrases()
+        phrases_path.write_text(json.dumps(phrases, ensure_ascii=False), encoding="utf-8")
+        runner = Runner(corpus_path, env, phrases_path)
+        runner.run("prime")  # jieba's cache in the warm directory, for every child
+
+        if args.profile:
+            print()
+            print(runner.run("profile")["text"])
+            return 0
+
+        print()
+        print(f"[{_load_avg()}] (a) floor: jieba alone ...", flush=True)
+        a = runner.run("floor")
+        print(f"[{_load_avg()}] (b) servicecheck ...", flush=True)
+        b = runner.run("servicecheck")
+        c = None
+        if args.skip_spacy:
+            print("(c) spaCy baseline skipped (--skip-spacy)")
+        else:
+            print(f"[{_load_avg()}] (c) spaCy baseline ...", flush=True)
+            c = runner.run("spacy")
+        workers: dict[int, dict] = {}
+        for n in range(1, max(1, args.workers_max) + 1):
+            print(f"[{_load_avg()}] check_many(workers={n}) ...", flush=True)
+            workers[n] = runner.run("workers", "--workers", str(n))
+            if "unavailable" in workers[n]:
+                break
+        print(f"[{_load_avg()}] cold starts ...", flush=True)
+        warm_runs, cold_runs = _cold_series(runner, args.cold_repeats, warm_dir, tmp)
+
+        rate = lambda r: r["calls"] / r["wall"]  # noqa: E731
+        print()
+        print("=" * 100)
+        print("throughput over the same utterances (one pass each, fresh process, empty caches)")
+        print(_rate_line("(a) floor: jieba.Tokenizer().cut", a) + f"   [{a['tokens']} tokens]")
+        print(_rate_line("(b) servicecheck Checker.check", b) + f"   [{b['findings']} findings]")
+        print(f"{'':<34}(dict → Transcript validation before timing: {b['parse_seconds']:.2f} s, not included)")
+        if c is not None:
+            print(_rate_line("(c) spaCy + PhraseMatcher + rapidfuzz", c)
+                  + f"   [{c['matches']} phrase matches, {c['fuzzy_hits']} fuzzy hits; "
+                  f"{c['literal_phrases']} literal, {c['fuzzy_phrases']} fuzzy phrases]")
+        print()
+        print("ratios and targets")
+        ba = rate(b) / rate(a)
+        print(f"  b/a = {ba:.2f}   target b >= {TARGET_FLOOR_RATIO} x a: {_verdict(ba >= TARGET_FLOOR_RATIO)}"
+              f"   (on CPU seconds instead of wall: {a['cpu'] / b['cpu']:.2f})")
+        if c is not None:
+            bc = rate(b) / rate(c)
+            print(f"  b/c = {bc:.2f}   target b >= {TARGET_BASELINE_RATIO} x c: {_verdict(bc >= TARGET_BASELINE_RATIO)}"
+                  f"   (on CPU seconds instead of wall: {c['cpu'] / b['cpu']:.2f})")
+        else:
+            print("  b/c = n/a (spaCy baseline skipped)")
+        print(f"  peak RSS of (b) = {b['peak_rss_mb']:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
+              f"{_verdict(b['peak_rss_mb'] <= TARGET_RSS_MB)}")
+        warm_median = statistics.median(r["total"] for r in warm_runs)
+        print(f"  cold start, warm jieba cache = {warm_median:.2f} s   target <= {TARGET_COLD_WARM_S} s: "
+              f"{_verdict(warm_median <= TARGET_COLD_WARM_S)}")
+        print()
+        print("cold start: import servicecheck + load_pack + Checker + first check, timed inside a fresh interpreter")
+        print(_cold_line("  warm jieba cache", warm_runs))
+        print(_cold_line("  empty cache dir", cold_runs))
+        print()
+        print("workers: checker.check_many(transcripts, workers=N), fresh process each")
+        if "unavailable" in workers.get(1, {}):
+            print(f"  unavailable: {workers[1]['unavailable']}")
+        else:
+            base = workers.get(1)
+            for n, r in workers.items():
+                if "unavailable" in r:
+                    print(f"  workers={n}: unavailable: {r['unavailable']}")
+                    continue
+                line = _rate_line(f"  workers={n}", r)
+                if base and n > 1:
+                    line += f"   scaling vs workers=1: {rate(r) / rate(base):.2f}x"
+                print(line)
+                if r["descendants"]:
+                    print(f"{'':<34}{r['descendants']} pool processes (incl. forkserver): "
+                          f"{r['descendant_cpu']:.2f} s cpu, peak RSS {r['descendant_peak_rss_mb']:.1f} MB each at most, "
+                          f"{r['descendant_peak_rss_sum_mb']:.1f} MB summed; first result after {r['first_result']:.2f} s")
+                if r["errors"]:
+                    print(f"    WARNING: {r['errors']} RecordError results")
+                if r["digest"] != b["digest"]:
+                    print(f"    WARNING: findings differ from (b): {r['findings']} vs {b['findings']}")
+            if (os.cpu_count() or 1) < args.workers_max:
+                print(f"  note: only {os.cpu_count()} cores")
+        print()
+        print(f"[{_load_avg()}] total benchmark time {time.perf_counter() - started:.0f} s")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=corpus_mod.DEFAULT_CALLS, help="calls in the corpus (default %(default)s)")
+    parser.add_argument("--utterances", type=int, default=corpus_mod.DEFAULT_UTTERANCES,
+                        help="utterances per call (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED, help="corpus seed (default %(default)s)")
+    parser.add_argument("--skip-spacy", action="store_true", help="skip the spaCy baseline (c)")
+    parser.add_argument("--workers-max", type=int, default=2, help="measure check_many(workers=N) up to N (default %(default)s)")
+    parser.add_argument("--cold-repeats", type=int, default=3, help="cold-start runs per cache state (default %(default)s)")
+    parser.add_argument("--profile", action="store_true",
+                        help="only run (b) under cProfile and print the top 25 functions by cumulative time")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", help=argparse.SUPPRESS)
+    parser.add_argument("--phrases", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        result = CHILDREN[args.child](args)
+        print("@@RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
+        return 0
+    if args.calls < 1 or args.utterances < 1 or args.cold_repeats < 1:
+        parser.error("--calls, --utterances and --cold-repeats must be at least 1")
+    return parent(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
