@@ -15,7 +15,10 @@ every measurement runs in its own fresh subprocess over exactly those utterances
   workers           ``checker.check_many(items, workers=N)`` for N = 1 .. --workers-max, if supported
   cold start        ``import servicecheck`` + ``load_pack`` + ``Checker`` + first ``check``, timed inside a
                     fresh interpreter, with a warm jieba cache and with an empty one
-                    (``SERVICECHECK_CACHE_DIR`` pointing at a fresh directory)
+                    (``SERVICECHECK_CACHE_DIR`` pointing at a fresh directory), median of --cold-repeats;
+                    Python bytecode comes from a primed private cache (``PYTHONPYCACHEPREFIX``) as it
+                    would for an installed wheel; with PYTHONDONTWRITEBYTECODE set, one more series
+                    shows the start as this environment runs it (sources compiled at every start)
 
 Dictionary loading is outside the timed region of (a), (b) and (c) alike: the floor's tokenizer is
 initialised, the checker's segmenter warmed up (``Checker.segmenter.warm_up()``) and spaCy's jieba
@@ -141,6 +144,7 @@ def child_servicecheck(args: argparse.Namespace) -> dict:
     from servicecheck import Checker
 
     transcripts, parse_seconds = _transcripts(calls)
+    rss_inputs = _rss_now_mb()
     checker = Checker("bank-cn")  # fresh: every cache starts empty
     checker.segmenter.warm_up()  # jieba's dictionary, as for the floor
     reports = []
@@ -149,7 +153,8 @@ def child_servicecheck(args: argparse.Namespace) -> dict:
         reports.append(checker.check(transcript))
     wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
     findings, digest = _fingerprint(reports)
-    return _result(calls, texts, wall, cpu, rss_loaded, parse_seconds=parse_seconds, findings=findings, digest=digest)
+    return _result(calls, texts, wall, cpu, rss_loaded, parse_seconds=parse_seconds, findings=findings, digest=digest,
+                   rss_inputs_mb=rss_inputs)
 
 
 class TreeSampler:
@@ -304,11 +309,36 @@ def child_cold(args: argparse.Namespace) -> dict:
     t2 = time.perf_counter()
     checker = Checker(pack)
     t3 = time.perf_counter()
-    report = checker.check(first)
+    checker.segmenter.warm_up()  # what the first check would do anyway; timed apart to show the split
     t4 = time.perf_counter()
+    report = checker.check(first)
+    t5 = time.perf_counter()
     assert servicecheck.__version__ and report.transcript_id == first["id"]
-    return {"total": t4 - t0, "import": t1 - t0, "load_pack": t2 - t1, "checker": t3 - t2, "first_check": t4 - t3,
-            "peak_rss_mb": _peak_rss_mb()}
+    return {"total": t5 - t0, "import": t1 - t0, "load_pack": t2 - t1, "checker": t3 - t2, "jieba": t4 - t3,
+            "first_check": t5 - t4, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _shorten_paths(stats) -> None:
+    """File names relative to their sys.path entry (``servicecheck/checker.py``, ``jieba/__init__.py``)."""
+    import servicecheck
+
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(servicecheck.__file__)))  # editable installs
+    roots = sorted({os.path.abspath(p) for p in sys.path if p} | {package_root}, key=len, reverse=True)
+
+    def short(name: str) -> str:
+        for root in roots:
+            if name.startswith(root + os.sep):
+                return name[len(root) + 1:]
+        return name
+
+    def key(func: tuple) -> tuple:
+        return (short(func[0]),) + tuple(func[1:])
+
+    stats.stats = {
+        key(func): (cc, nc, tt, ct, {key(caller): value for caller, value in callers.items()})
+        for func, (cc, nc, tt, ct, callers) in stats.stats.items()
+    }
+    stats.fcn_list = None
 
 
 def child_profile(args: argparse.Namespace) -> dict:
@@ -331,20 +361,13 @@ def child_profile(args: argparse.Namespace) -> dict:
     wall = time.perf_counter() - t0
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
-    stats.strip_dirs()
+    _shorten_paths(stats)
     out.write(f"(b) servicecheck under cProfile: {len(calls)} calls in {wall:.2f} s "
               f"(profiling overhead included)\n\n=== top 25 by cumulative time ===\n")
     stats.sort_stats("cumulative").print_stats(25)
     out.write("=== top 15 by own time (tottime) ===\n")
     stats.sort_stats("tottime").print_stats(15)
     return {"text": out.getvalue()}
-
-
-def child_prime(args: argparse.Namespace) -> dict:
-    from servicecheck import Checker
-
-    Checker("bank-cn").segmenter.warm_up()  # writes jieba's cache into $SERVICECHECK_CACHE_DIR
-    return {}
 
 
 CHILDREN = {
@@ -354,7 +377,6 @@ CHILDREN = {
     "spacy": child_spacy,
     "cold": child_cold,
     "profile": child_profile,
-    "prime": child_prime,
 }
 
 
@@ -391,6 +413,7 @@ class Runner:
     def __init__(self, corpus_path: Path, env: dict, phrases_path: Optional[Path] = None) -> None:
         self.corpus_path = corpus_path
         self.env = env
+        self.raw_env = env
         self.phrases_path = phrases_path
 
     def run(self, kind: str, *extra: str, env: Optional[dict] = None, stream: bool = False) -> dict:
@@ -429,23 +452,28 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-def _cold_series(runner: Runner, repeats: int, warm_dir: Path, tmp: Path) -> tuple[list[dict], list[dict]]:
-    warm, cold = [], []
+def _cold_series(runner: Runner, repeats: int, warm_dir: Path, tmp: Path) -> dict[str, list[dict]]:
+    series: dict[str, list[dict]] = {"warm": [], "empty": [], "no_bytecode": []}
+    no_bytecode = bool(runner.raw_env.get("PYTHONDONTWRITEBYTECODE"))
     for i in range(repeats):
-        warm.append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(warm_dir)}))
+        series["warm"].append(runner.run("cold"))
         empty = tmp / f"empty-cache-{i}"
         empty.mkdir()
-        cold.append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(empty)}))
-    return warm, cold
+        series["empty"].append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(empty)}))
+        if no_bytecode:
+            series["no_bytecode"].append(runner.run("cold", env={**runner.raw_env, "SERVICECHECK_CACHE_DIR": str(warm_dir)}))
+    return series
 
 
 def _cold_line(label: str, runs: list[dict]) -> str:
-    med = {k: statistics.median(r[k] for r in runs) for k in ("total", "import", "load_pack", "checker", "first_check", "process_wall")}
+    med = {k: statistics.median(r[k] for r in runs)
+           for k in ("total", "import", "load_pack", "checker", "jieba", "first_check", "process_wall")}
     totals = [r["total"] for r in runs]
     return (
         f"{label:<34}{med['total']:>6.2f} s median of {len(runs)} (min {min(totals):.2f}, max {max(totals):.2f}); "
         f"import {med['import']:.2f} + load_pack {med['load_pack']:.2f} + Checker {med['checker']:.2f} + "
-        f"first check {med['first_check']:.2f}; whole process incl. interpreter {med['process_wall']:.2f} s"
+        f"jieba dictionary {med['jieba']:.2f} + first check {med['first_check']:.2f}; "
+        f"whole process incl. interpreter {med['process_wall']:.2f} s"
     )
 
 
@@ -469,12 +497,17 @@ def parent(args: argparse.Namespace) -> int:
         del calls
         warm_dir = tmp / "warm-cache"
         warm_dir.mkdir()
-        env = {**os.environ, "SERVICECHECK_CACHE_DIR": str(warm_dir), "PYTHONHASHSEED": "0"}
+        # Children get: the warm jieba cache dir, a fixed hash seed, and a private bytecode cache (as an
+        # installed wheel has), so cold starts do not depend on whether this checkout has __pycache__.
+        raw_env = {**os.environ, "PYTHONHASHSEED": "0"}
+        env = {**raw_env, "SERVICECHECK_CACHE_DIR": str(warm_dir), "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         phrases_path = tmp / "phrases.json"
         phrases = collect_phrases()
         phrases_path.write_text(json.dumps(phrases, ensure_ascii=False), encoding="utf-8")
         runner = Runner(corpus_path, env, phrases_path)
-        runner.run("prime")  # jieba's cache in the warm directory, for every child
+        runner.raw_env = raw_env
+        runner.run("cold")  # primes jieba's cache in the warm directory and the bytecode cache
 
         if args.profile:
             print()
@@ -499,7 +532,8 @@ def parent(args: argparse.Namespace) -> int:
             if "unavailable" in workers[n]:
                 break
         print(f"[{_load_avg()}] cold starts ...", flush=True)
-        warm_runs, cold_runs = _cold_series(runner, args.cold_repeats, warm_dir, tmp)
+        cold_series = _cold_series(runner, args.cold_repeats, warm_dir, tmp)
+        warm_runs = cold_series["warm"]
 
         rate = lambda r: r["calls"] / r["wall"]  # noqa: E731
         print()
@@ -507,7 +541,8 @@ def parent(args: argparse.Namespace) -> int:
         print("throughput over the same utterances (one pass each, fresh process, empty caches)")
         print(_rate_line("(a) floor: jieba.Tokenizer().cut", a) + f"   [{a['tokens']} tokens]")
         print(_rate_line("(b) servicecheck Checker.check", b) + f"   [{b['findings']} findings]")
-        print(f"{'':<34}(dict → Transcript validation before timing: {b['parse_seconds']:.2f} s, not included)")
+        print(f"{'':<34}(dict → Transcript validation before timing: {b['parse_seconds']:.2f} s, not included; "
+              f"RSS with the Transcript objects built, before the Checker: {b['rss_inputs_mb']:.1f} MB)")
         if c is not None:
             print(_rate_line("(c) spaCy + PhraseMatcher + rapidfuzz", c)
                   + f"   [{c['matches']} phrase matches, {c['fuzzy_hits']} fuzzy hits; "
@@ -530,8 +565,14 @@ def parent(args: argparse.Namespace) -> int:
               f"{_verdict(warm_median <= TARGET_COLD_WARM_S)}")
         print()
         print("cold start: import servicecheck + load_pack + Checker + first check, timed inside a fresh interpreter")
+        print("  (the jieba dictionary is loaded by the first check; it is timed apart via segmenter.warm_up())")
         print(_cold_line("  warm jieba cache", warm_runs))
-        print(_cold_line("  empty cache dir", cold_runs))
+        print(_cold_line("  empty cache dir", cold_series["empty"]))
+        if cold_series["no_bytecode"]:
+            print(_cold_line("  warm jieba cache, no bytecode", cold_series["no_bytecode"]))
+            print("    (the last row runs as this environment does, PYTHONDONTWRITEBYTECODE=1: an editable checkout\n"
+                  "     without __pycache__ compiles servicecheck's sources on every start; the others use a\n"
+                  "     primed private bytecode cache, like an installed wheel)")
         print()
         print("workers: checker.check_many(transcripts, workers=N), fresh process each")
         if "unavailable" in workers.get(1, {}):
