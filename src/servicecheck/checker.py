@@ -69,6 +69,7 @@ class Checker:
         self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
         self._stages = [s for s in self.pack.stages if s.enabled]
         self._checks = pack_checks(self.pack)
+        self._check_phrase_indexes: dict = {}
         for check in self._checks:  # compile every regex now, not at the first call that needs it
             for pattern in [*getattr(check, "regex", [])]:
                 compile_regex(pattern)
@@ -186,11 +187,7 @@ class Checker:
     def _covered_tokens(self, view: TextView, start: int, end: int) -> list[tuple[int, int]]:
         """Original-offset spans of the jieba tokens overlapping the normalised span."""
         spans = []
-        for t_start, t_end in self.segmenter.tokens(view):
-            if t_end <= start:
-                continue
-            if t_start >= end:
-                break
+        for t_start, t_end in self.segmenter.tokens_between(view, start, end):
             o_start, o_end = view.to_original(t_start, t_end)
             if spans and o_start < spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(o_end, spans[-1][1]))
@@ -255,7 +252,7 @@ class Checker:
                         suggestion=stage.suggestion,
                     )
                 )
-        context = CheckContext(call, findings, self.normalizer)
+        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
         return Report(

@@ -24,8 +24,9 @@ def _matches(item: ScorecardItem, finding: Finding) -> bool:
     )
 
 
-def _score_item(item: ScorecardItem, findings: list[Finding]) -> ScoreItem:
-    matched = tuple(i for i, f in enumerate(findings) if _matches(item, f))
+def _score_item(item: ScorecardItem, numbered: list[tuple[int, Finding]]) -> ScoreItem:
+    """``numbered``: the report's violation and missing findings with their index in the report."""
+    matched = tuple(i for i, f in numbered if _matches(item, f))
     per = item.points if item.deduct is None else item.deduct
     cap = item.points if item.cap is None else item.cap
     if not matched:
@@ -73,9 +74,11 @@ def score_report(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tupl
     card = pack.scorecard
     if card is None:
         return _by_severity(pack, findings)
-    items = tuple(_score_item(item, findings) for item in card.items if item.enabled)
+    numbered = [(i, f) for i, f in enumerate(findings) if f.kind != "hit"]
+    items = tuple(_score_item(item, numbered) for item in card.items if item.enabled)
     score = max(0.0, card.total - sum(i.deducted for i in items))
     vetoed = any(i.vetoed for i in items)
     if vetoed and card.veto_score is not None:
         score = min(score, card.veto_score)
-    return round(score, 2), score >= card.pass_mark and not vetoed, items
+    score = round(score, 2)  # judge the score that is reported: 100 - (2.7 + 29.6 + 7.7) is 60, not 59.99…
+    return score, score >= card.pass_mark and not vetoed, items

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from ..match.phrases import PhraseIndex
 from ..match.regex import find_spans
 from ..model import Finding, Transcript
 from ..text import Normalizer
@@ -19,6 +20,7 @@ class CheckContext:
     transcript: Transcript
     hits: list[Finding]  # stage hits and violations from matching, in utterance order
     normalizer: Normalizer
+    phrase_indexes: dict = field(default_factory=dict)  # shared by the Checker: phrases → automaton
     offsets: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -48,19 +50,25 @@ class CheckContext:
         """Original-text spans of phrases/regexes in utterance ``index`` (matched on normalised text)."""
         view = self.normalizer.view(self.utterances[index].text)
         norm = view.norm
-        for phrase in phrases:
-            key = self.normalizer.normalize(phrase)
-            if not key:
-                continue
-            position = norm.find(key)
-            while position != -1:
-                start, end = view.to_original(position, position + len(key))
-                yield start, end, phrase
-                position = norm.find(key, position + 1)
+        if phrases:
+            for candidate in self._phrase_index(phrases).find(norm):
+                start, end = view.to_original(candidate.start, candidate.end)
+                yield start, end, candidate.pattern
         for pattern in regexes:
             for s, e in find_spans(pattern, norm):
                 start, end = view.to_original(s, e)
                 yield start, end, pattern
+
+    def _phrase_index(self, phrases: list[str]) -> PhraseIndex:
+        key = tuple(phrases)
+        index = self.phrase_indexes.get(key)
+        if index is None:
+            index = PhraseIndex()
+            for phrase in phrases:
+                index.add(self.normalizer.normalize(phrase), 0, phrase)
+            index.build()
+            self.phrase_indexes[key] = index
+        return index
 
     def finding(
         self,
@@ -105,3 +113,9 @@ class CheckContext:
 
 def seconds(value: Optional[float]) -> str:
     return "?" if value is None else f"{value:.1f}s"
+
+
+def elapsed(later: float, earlier: float) -> float:
+    """``later - earlier`` without binary float noise: timestamps are decimal seconds, so 16.1 - 6.1 is
+    10.0 and does not exceed a 10-second limit."""
+    return round(later - earlier, 6)

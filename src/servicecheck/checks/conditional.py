@@ -7,8 +7,8 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
-from ..match.context import is_punctuation_or_space
-from .base import CheckContext
+from ..text.chars import strip_punctuation
+from .base import CheckContext, elapsed
 
 
 def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int, int]], str]]:
@@ -29,7 +29,7 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
     if trigger.repeat:
         seen: list[str] = []
         for index in ctx.speaker_indexes(trigger.speaker):
-            norm = "".join(c for c in ctx.normalizer.view(ctx.utterances[index].text).norm if not is_punctuation_or_space(c))
+            norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
             if len(norm) >= trigger.repeat_min_length:
                 if any(fuzz.ratio(norm, earlier) >= trigger.repeat * 100 for earlier in seen):
                     found.append((index, None, "客户重复提问"))
@@ -64,7 +64,11 @@ def run(check, ctx: CheckContext) -> list:
         return []
     findings = []
     reported: set[int] = set()
+    triggered: set[int] = set()
     for index, span, what in _triggers(check.trigger, ctx):
+        if index in triggered:
+            continue  # one event per utterance, however many trigger hits it holds
+        triggered.add(index)
         start_time = utterances[index].start
         first = index if check.include_trigger_utterance else index + 1
         last = len(utterances) - 1
@@ -74,7 +78,7 @@ def run(check, ctx: CheckContext) -> list:
         for candidate in range(first, last + 1):
             if check.within_seconds is not None and start_time is not None:
                 begin = utterances[candidate].start
-                if begin is not None and begin - start_time > check.within_seconds:
+                if begin is not None and elapsed(begin, start_time) > check.within_seconds:
                     break
             window.append(candidate)
         for number, requirement in enumerate(check.then):

@@ -5,8 +5,8 @@ They need ``start``/``end`` times; a transcript without them gets a note in the 
 
 from __future__ import annotations
 
-from ..match.context import is_punctuation_or_space
-from .base import CheckContext, seconds
+from ..text.chars import strip_punctuation
+from .base import CheckContext, elapsed, seconds
 
 
 def _untimed(check, ctx: CheckContext) -> bool:
@@ -44,7 +44,7 @@ def silence(check, ctx: CheckContext) -> list:
     last_agent = 0 if utterances[0].speaker == "agent" else None
     for index in range(1, len(utterances)):
         utterance = utterances[index]
-        gap = utterance.start - latest_end
+        gap = elapsed(utterance.start, latest_end)
         if gap > check.max_seconds:
             held = (
                 check.hold_max_seconds is not None
@@ -71,7 +71,7 @@ def silence(check, ctx: CheckContext) -> list:
 
 
 def _is_backchannel(check, ctx: CheckContext, index: int) -> bool:
-    norm = "".join(c for c in ctx.normalizer.view(ctx.utterances[index].text).norm if not is_punctuation_or_space(c))
+    norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
     allowed = set("".join(ctx.normalizer.normalize(b) for b in check.backchannels))
     return len(norm) <= check.backchannel_max_chars and all(c in allowed for c in norm)
 
@@ -87,13 +87,14 @@ def interruption(check, ctx: CheckContext) -> list:
         for other_index, other in enumerate(utterances):
             if other.speaker != "customer" or other_index == index:
                 continue
-            if other.start <= utterance.start < other.end and other.end - utterance.start > check.min_overlap_seconds:
+            overlap = elapsed(other.end, utterance.start)
+            if other.start <= utterance.start < other.end and overlap > check.min_overlap_seconds:
                 findings.append(
                     ctx.finding(
                         check,
                         index,
                         f"坐席在 {seconds(utterance.start)} 开口，客户第 {other_index} 句到 {seconds(other.end)} 才结束"
-                        f"（抢话 {other.end - utterance.start:.1f} 秒）",
+                        f"（抢话 {overlap:.1f} 秒）",
                     )
                 )
                 break
@@ -107,11 +108,11 @@ def speech_rate(check, ctx: CheckContext) -> list:
     duration = 0.0
     for index in ctx.speaker_indexes("agent"):
         utterance = ctx.utterances[index]
-        chars += sum(1 for c in utterance.text if not is_punctuation_or_space(c))
+        chars += len(strip_punctuation(utterance.text))
         duration += max(0.0, utterance.end - utterance.start)
     if chars < check.min_chars or duration <= 0:
         return []
-    rate = chars / duration * 60
+    rate = round(chars / duration * 60, 6)
     if check.min_cpm is not None and rate < check.min_cpm:
         return [ctx.finding(check, None, f"坐席语速 {rate:.0f} 字/分钟，低于 {check.min_cpm:g}")]
     if check.max_cpm is not None and rate > check.max_cpm:

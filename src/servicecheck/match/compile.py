@@ -16,7 +16,7 @@ from .base import Candidate
 from .fuzzy import FuzzyIndex
 from .phrases import PhraseIndex
 from .pinyin import PinyinIndex
-from .regex import compile_regex, find_spans
+from .regex import RegexSet, compile_regex, find_spans
 from .tokens import TokenSequence, describe, parse_sequence
 
 
@@ -94,6 +94,7 @@ class CompiledPack:
         self.phrases.build()
         for index in self.pinyin.values():
             index.build()
+        self.regex_set = RegexSet([pattern for _, pattern in self.regexes])
 
     def _compile_rule(self, index: int, order: int, stage: Stage, rule: Rule) -> CompiledRule:
         norm = self.normalizer.normalize
@@ -129,7 +130,8 @@ class CompiledPack:
             for candidate in index.find(text):
                 if (candidate.rule, candidate.start, candidate.end) not in exact_spans:
                     found.append(candidate)
-        for rule, pattern in self.regexes:
+        for number in self.regex_set.matching(text):
+            rule, pattern = self.regexes[number]
             for start, end in find_spans(pattern, text):
                 found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
         if len(self.fuzzy):

@@ -7,11 +7,11 @@ finding's explanation.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
 from ..text import Segmenter, TextView
+from ..text.chars import only_punctuation
 from .base import Candidate
 from .compile import CompiledCondition, CompiledPack, CompiledRule
 from .regex import find_spans
@@ -28,10 +28,6 @@ class Position:
     start: Optional[float]
     call_start: Optional[float]
     call_end: Optional[float]
-
-
-def is_punctuation_or_space(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char)[0] in "PSZ"
 
 
 def in_window(rule: CompiledRule, position: Position) -> bool:
@@ -66,12 +62,20 @@ def negator_before(pack: CompiledPack, view: TextView, candidate: Candidate) -> 
     """The negator among the few tokens before the match in the same clause, if any."""
     if not pack.negators:
         return None
-    tokens = pack.segmenter.tokens(view)
     text = view.norm
+    window = text[max(0, candidate.start - 8 * pack.pack.negation_window) : candidate.start]
+    if not any(negator in window for negator in pack.negators):
+        return None  # the common case: no negator anywhere near, no segmentation needed
+    # Negation does not cross a clause boundary, and clause boundaries (punctuation, spaces) also end
+    # jieba runs: the tokens of the run that holds the match are all that can matter.
+    run = pack.segmenter.runs(view).run_at(candidate.start - 1) if candidate.start else None
+    if run is None:
+        return None
+    tokens = pack.segmenter.tokens_between(view, run[0], candidate.start)
     before = [t for t in tokens if t[1] <= candidate.start]
     for start, end in reversed(before[-pack.pack.negation_window :]):
         word = text[start:end]
-        if all(is_punctuation_or_space(c) for c in word):
+        if only_punctuation(word):
             break  # negation does not cross a clause boundary
         if word in pack.negators:
             return word
@@ -144,13 +148,13 @@ def anchored(view: TextView, hits: list[Candidate], candidate: Candidate, anchor
         for other in sorted(hits, key=lambda c: c.start):
             if other.start >= candidate.start:
                 break
-            if all(is_punctuation_or_space(c) for c in text[covered : other.start]):
+            if only_punctuation(text[covered : other.start]):
                 covered = max(covered, other.end)
-        return all(is_punctuation_or_space(c) for c in text[covered : candidate.start])
+        return only_punctuation(text[covered : candidate.start])
     covered = len(text)
     for other in sorted(hits, key=lambda c: -c.end):
         if other.end <= candidate.end:
             break
-        if all(is_punctuation_or_space(c) for c in text[other.end : covered]):
+        if only_punctuation(text[other.end : covered]):
             covered = min(covered, other.start)
-    return all(is_punctuation_or_space(c) for c in text[candidate.end : covered])
+    return only_punctuation(text[candidate.end : covered])

@@ -23,6 +23,7 @@ class PinyinTable:
         self.tones = tones
         self._syllables: dict[str, int] = {}
         self._chars: dict[str, str] = {}
+        self._table: dict[int, str] = {}
         self._lock = threading.Lock()
         self._dict: Optional[dict[int, str]] = None
 
@@ -61,8 +62,10 @@ class PinyinTable:
         return result
 
     def encode(self, text: str) -> str:
-        code = self.code
-        return "".join([code(c) for c in text])
+        """The coded text, same length as ``text`` (str.translate over a table filled on demand)."""
+        for char in set(text).difference(self._chars):
+            self._table[ord(char)] = self.code(char)
+        return text.translate(self._table)
 
 
 class PinyinIndex:

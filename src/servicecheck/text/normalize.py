@@ -12,7 +12,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
@@ -36,8 +36,8 @@ class TextView:
 
     original: str
     norm: str
-    starts: tuple[int, ...]  # original index where normalised char i comes from
-    ends: tuple[int, ...]  # original end (exclusive) of that source character
+    starts: Sequence[int]  # original index where normalised char i comes from
+    ends: Sequence[int]  # original end (exclusive) of that source character
     _segmentation: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -65,6 +65,8 @@ class Normalizer:
         self.options = options or NormalizeOptions()
         self._fillers = frozenset(self.options.fillers)
         self._char_cache: dict[str, str] = {}
+        self._table: dict[int, str] = {}  # the same folds keyed by code point, for str.translate
+        self._irregular: set[str] = set()  # characters that do not fold to exactly one character
         self._t2s: Optional[Callable[[str], str]] = None
         self._lock = threading.Lock()
         self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
@@ -83,6 +85,9 @@ class Normalizer:
         if cached is not None:
             return cached
         result = self._fold_uncached(char)
+        if len(result) != 1 or result == " ":
+            self._irregular.add(char)
+        self._table[ord(char)] = result
         self._char_cache[char] = result
         return result
 
@@ -105,10 +110,16 @@ class Normalizer:
             converted = self._converter()(folded)
             if converted:
                 folded = converted
-        # NFKC can produce spaces (e.g. U+3000) or drop to nothing; keep whitespace as a single marker.
+        # NFKC can produce spaces (U+3000) and combining marks (U+00A8 ¨ and U+FFE3 ￣ become a space plus
+        # a mark): drop the marks as for original characters and keep whitespace as a single marker.
+        folded = "".join(
+            c
+            for c in folded
+            if unicodedata.category(c) not in _INVISIBLE_CATEGORIES and not unicodedata.category(c).startswith("M")
+        )
         if folded.isspace():
             return " "
-        return "".join(c for c in folded if unicodedata.category(c) not in _INVISIBLE_CATEGORIES)
+        return folded
 
     def normalize(self, text: str) -> str:
         """Normalise a pattern (a phrase from a pack) exactly as utterance text is normalised."""
@@ -116,6 +127,12 @@ class Normalizer:
 
     # -- utterances -----------------------------------------------------------------------------------
     def _build_view(self, text: str) -> TextView:
+        for char in set(text).difference(self._char_cache):
+            self.fold_char(char)
+        if self._irregular.isdisjoint(text):
+            # Fast path, most utterances: every character folds to exactly one character, so the
+            # offset map is the identity and str.translate does the folding in C.
+            return TextView(text, text.translate(self._table), range(len(text)), range(1, len(text) + 1))
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []

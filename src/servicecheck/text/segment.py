@@ -139,6 +139,32 @@ class Segmenter:
         view._segmentation["tokens"] = spans
         return spans
 
+    def tokens_between(self, view: TextView, start: int, end: int) -> list[tuple[int, int]]:
+        """The tokens overlapping ``[start, end)`` of the normalised text, segmenting only the runs
+        that overlap it (identical to the matching slice of ``tokens(view)``)."""
+        cached = view._segmentation.get("tokens")
+        if cached is not None:
+            return [t for t in cached if t[1] > start and t[0] < end]
+        norm = view.norm
+        runs = self.runs(view)
+        spans: list[tuple[int, int]] = []
+        position = start
+        while position < end:
+            run = runs.run_at(position)
+            if run is None:
+                spans.append((position, position + 1))
+                position += 1
+                continue
+            run_start, run_end = run
+            previous = run_start
+            for token_end in self.cut_run(norm[run_start:run_end]):
+                token = (previous, run_start + token_end)
+                if token[1] > start and token[0] < end:
+                    spans.append(token)
+                previous = token[1]
+            position = run_end
+        return spans
+
     def original_tokens(self, view: TextView) -> list[tuple[int, int]]:
         """Tokens in original offsets that tile the original text exactly.
 

@@ -1,0 +1,26 @@
+"""Character classes used by filters and checks, computed with str.translate tables (C speed)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_punctuation: dict[int, None] = {}  # code points of punctuation, symbols and whitespace → deleted
+_known: set[str] = set()
+
+
+def is_punctuation_or_space(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] in "PSZ"
+
+
+def strip_punctuation(text: str) -> str:
+    """``text`` without punctuation, symbols and whitespace."""
+    unknown = set(text).difference(_known)
+    for char in unknown:
+        if is_punctuation_or_space(char):
+            _punctuation[ord(char)] = None
+        _known.add(char)
+    return text.translate(_punctuation)
+
+
+def only_punctuation(text: str) -> bool:
+    return not strip_punctuation(text)
