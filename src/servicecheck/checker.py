@@ -74,6 +74,8 @@ class Checker:
             for pattern in [*getattr(check, "regex", [])]:
                 compile_regex(pattern)
         self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
+        speakers = {rule.speaker for rule in self.compiled.rules}
+        self._matched_speakers = {"agent", "customer", "other"} if "any" in speakers else speakers
 
     # -- input ------------------------------------------------------------------------------------------
     def _coerce(self, item: TranscriptLike) -> Transcript:
@@ -109,7 +111,11 @@ class Checker:
 
     def _utterance_hits(
         self, text: str, speaker: str, position: Position
-    ) -> tuple[TextView, list[tuple[Candidate, CompiledRule, list[str]]]]:
+    ) -> tuple[Optional[TextView], list[tuple[Candidate, CompiledRule, list[str]]]]:
+        if speaker not in self._matched_speakers:
+            # No rule listens to this speaker (bank-cn's stages are all the agent's): customer speech,
+            # often half the text, is never matched at all.
+            return None, []
         view, candidates = self._candidates(text)
         if not candidates:
             return view, []

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from ..match.phrases import PhraseIndex
-from ..match.regex import find_spans
+from ..match.regex import RegexSet, find_spans
 from ..model import Finding, Transcript
 from ..text import Normalizer
 
@@ -54,10 +54,13 @@ class CheckContext:
             for candidate in self._phrase_index(phrases).find(norm):
                 start, end = view.to_original(candidate.start, candidate.end)
                 yield start, end, candidate.pattern
-        for pattern in regexes:
-            for s, e in find_spans(pattern, norm):
-                start, end = view.to_original(s, e)
-                yield start, end, pattern
+        if regexes:
+            regex_set = self._regex_set(regexes)
+            for number in regex_set.matching(norm):
+                pattern = regex_set.patterns[number]
+                for s, e in find_spans(pattern, norm):
+                    start, end = view.to_original(s, e)
+                    yield start, end, pattern
 
     def _phrase_index(self, phrases: list[str]) -> PhraseIndex:
         key = tuple(phrases)
@@ -69,6 +72,13 @@ class CheckContext:
             index.build()
             self.phrase_indexes[key] = index
         return index
+
+    def _regex_set(self, patterns: list[str]) -> RegexSet:
+        key = ("regex", *patterns)
+        regex_set = self.phrase_indexes.get(key)
+        if regex_set is None:
+            regex_set = self.phrase_indexes[key] = RegexSet(patterns)
+        return regex_set
 
     def finding(
         self,

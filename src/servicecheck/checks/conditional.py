@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..text.chars import strip_punctuation
 from .base import CheckContext, elapsed
@@ -31,7 +31,7 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
         for index in ctx.speaker_indexes(trigger.speaker):
             norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
             if len(norm) >= trigger.repeat_min_length:
-                if any(fuzz.ratio(norm, earlier) >= trigger.repeat * 100 for earlier in seen):
+                if seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=trigger.repeat * 100):
                     found.append((index, None, "客户重复提问"))
                 seen.append(norm)
     found.sort(key=lambda t: (t[0], t[1] or (0, 0)))

@@ -5,7 +5,7 @@ They need ``start``/``end`` times; a transcript without them gets a note in the 
 
 from __future__ import annotations
 
-from ..text.chars import strip_punctuation
+from ..text.chars import content_length, strip_punctuation
 from .base import CheckContext, elapsed, seconds
 
 
@@ -80,21 +80,24 @@ def interruption(check, ctx: CheckContext) -> list:
     if _untimed(check, ctx):
         return []
     utterances = ctx.utterances
+    customers = [(i, u.start, u.end) for i, u in enumerate(utterances) if u.speaker == "customer"]
     findings = []
     for index, utterance in enumerate(utterances):
-        if utterance.speaker != "agent" or _is_backchannel(check, ctx, index):
+        if utterance.speaker != "agent":
             continue
-        for other_index, other in enumerate(utterances):
-            if other.speaker != "customer" or other_index == index:
-                continue
-            overlap = elapsed(other.end, utterance.start)
-            if other.start <= utterance.start < other.end and overlap > check.min_overlap_seconds:
+        begin = utterance.start
+        for other_index, start, end in customers:
+            if start > begin:
+                break  # utterances are in call order: later customer turns cannot be in progress
+            if start <= begin < end and end - begin > check.min_overlap_seconds:
+                if _is_backchannel(check, ctx, index):
+                    break
                 findings.append(
                     ctx.finding(
                         check,
                         index,
-                        f"坐席在 {seconds(utterance.start)} 开口，客户第 {other_index} 句到 {seconds(other.end)} 才结束"
-                        f"（抢话 {overlap:.1f} 秒）",
+                        f"坐席在 {seconds(begin)} 开口，客户第 {other_index} 句到 {seconds(end)} 才结束"
+                        f"（抢话 {end - begin:.1f} 秒）",
                     )
                 )
                 break
@@ -108,7 +111,7 @@ def speech_rate(check, ctx: CheckContext) -> list:
     duration = 0.0
     for index in ctx.speaker_indexes("agent"):
         utterance = ctx.utterances[index]
-        chars += len(strip_punctuation(utterance.text))
+        chars += content_length(utterance.text)
         duration += max(0.0, utterance.end - utterance.start)
     if chars < check.min_chars or duration <= 0:
         return []

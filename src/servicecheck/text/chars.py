@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _punctuation: dict[int, None] = {}  # code points of punctuation, symbols and whitespace → deleted
 _known: set[str] = set()
@@ -24,3 +25,9 @@ def strip_punctuation(text: str) -> str:
 
 def only_punctuation(text: str) -> bool:
     return not strip_punctuation(text)
+
+
+@lru_cache(maxsize=65536)
+def content_length(text: str) -> int:
+    """Characters that are not punctuation, symbols or whitespace (for speech rates)."""
+    return len(strip_punctuation(text))
