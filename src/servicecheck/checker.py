@@ -26,7 +26,7 @@ from .match.context import (
     on_token_boundaries,
     unless_phrase,
 )
-from .model import Finding, Report, StageResult, Token, Transcript
+from .model import Finding, Report, StageResult, Token, Transcript, Utterance
 
 if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
@@ -92,27 +92,32 @@ class Checker:
         view = self.normalizer.view(text)
         return view, tuple(self.compiled.find(view))
 
-    def _accept(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> Optional[list[str]]:
-        """Context filters; the notes that explain the decision, or None when the candidate is dropped."""
+    def _decide(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> tuple[Optional[str], list[str]]:
+        """Context filters: (why the candidate is dropped or None, notes explaining a kept one)."""
         notes: list[str] = []
         if rule.rule.boundary == "token" and candidate.method in ("exact", "pinyin"):
             if not on_token_boundaries(self.segmenter, view, candidate):
-                return None
+                return "不在词边界上（分词切开了短语）", notes
             notes.append("词边界对齐")
         if rule.negation:
-            if negator_before(self.compiled, view, candidate) is not None:
-                return None
-        if rule.unless and unless_phrase(rule, view, candidate) is not None:
-            return None
+            negator = negator_before(self.compiled, view, candidate)
+            if negator is not None:
+                return f"前文有否定词「{negator}」", notes
+        if rule.unless:
+            phrase = unless_phrase(rule, view, candidate)
+            if phrase is not None:
+                return f"与排除短语「{phrase}」重叠", notes
         reason, context_notes = context_verdict(rule, view, candidate)
         if reason is not None:
-            return None
-        return notes + context_notes
+            return reason, notes
+        return None, notes + context_notes
 
     def _utterance_hits(
-        self, text: str, speaker: str, position: Position
+        self, text: str, speaker: str, position: Position, trace: Optional[list] = None
     ) -> tuple[Optional[TextView], list[tuple[Candidate, CompiledRule, list[str]]]]:
-        if speaker not in self._matched_speakers:
+        """The hits of one utterance. ``trace``, when given, receives (candidate, rule, reason) for every
+        candidate, reason None for the kept ones: ``explain`` shows it to pack authors."""
+        if speaker not in self._matched_speakers and trace is None:
             # No rule listens to this speaker (bank-cn's stages are all the agent's): customer speech,
             # often half the text, is never matched at all.
             return None, []
@@ -124,24 +129,63 @@ class Checker:
         for candidate in candidates:
             rule = rules[candidate.rule]
             if rule.speaker != "any" and rule.speaker != speaker:
-                continue
-            if not in_window(rule, position):
-                continue
-            notes = self._accept(rule, view, candidate)
-            if notes is None:
-                continue
-            accepted.setdefault(rule.stage.id, []).append((candidate, rule, notes))
+                reason: Optional[str] = f"规则只适用于 {rule.speaker}"
+            elif not in_window(rule, position):
+                reason = "不在规则的位置窗口内"
+            else:
+                reason, notes = self._decide(rule, view, candidate)
+                if reason is None:
+                    accepted.setdefault(rule.stage.id, []).append((candidate, rule, notes))
+                    continue
+            if trace is not None:
+                trace.append((candidate, rule, reason))
         hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
         for stage_hits in accepted.values():
             chosen = _resolve_overlaps(stage_hits)
-            kept = [h for h in chosen if h[1].rule.anchor is None]
+            if trace is not None:
+                for hit in stage_hits:
+                    if hit not in chosen:
+                        trace.append((hit[0], hit[1], "与同一环节更优先的命中重叠"))
             for hit in chosen:
                 anchor = hit[1].rule.anchor
-                if anchor is not None and anchored(view, [h[0] for h in chosen], hit[0], anchor):
-                    kept.append(hit)
-            hits.extend(kept)
+                if anchor is not None and not anchored(view, [h[0] for h in chosen], hit[0], anchor):
+                    if trace is not None:
+                        trace.append((hit[0], hit[1], "不在句首" if anchor == "start" else "不在句末"))
+                    continue
+                hits.append(hit)
+                if trace is not None:
+                    trace.append((hit[0], hit[1], None))
         hits.sort(key=lambda h: (h[0].start, h[0].end, h[1].order))
         return view, hits
+
+    def explain(self, text: str, speaker: str = "agent") -> list[dict]:
+        """Every candidate match in one utterance and what became of it, for pack authors.
+
+        Each row: stage, rule, method, pattern, the original text matched, similarity, ``kept`` and the
+        reason a dropped candidate was dropped (negator, unless phrase, token boundary, overlap …).
+        """
+        utterance = Utterance(speaker=speaker, text=text)
+        position = Position(0, 1, 0, 1, utterance.start, None, None)
+        trace: list = []
+        view, _ = self._utterance_hits(text, speaker, position, trace)
+        rows = []
+        for candidate, rule, reason in sorted(trace, key=lambda t: (t[0].start, t[1].order)):
+            start, end = view.to_original(candidate.start, candidate.end)
+            rows.append(
+                {
+                    "stage": rule.stage.id,
+                    "rule": rule.id,
+                    "method": candidate.method,
+                    "pattern": candidate.pattern,
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "similarity": candidate.similarity,
+                    "kept": reason is None,
+                    "reason": reason or "",
+                }
+            )
+        return rows
 
     # -- findings ---------------------------------------------------------------------------------------
     def _finding(

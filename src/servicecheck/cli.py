@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
+    explain = commands.add_parser("explain", help="show every candidate match in a sentence and its fate")
+    explain.add_argument("text", help="one utterance")
+    explain.add_argument("--pack", default="bank-cn")
+    explain.add_argument("--speaker", choices=("agent", "customer", "other"), default="agent")
+    explain.add_argument("--format", choices=("table", "json"), default="table")
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the pack language")
     schema.add_argument("--output", type=Path, default=None)
 
@@ -123,6 +129,29 @@ def _run_check(args: argparse.Namespace) -> int:
     return 1 if (worst_hit or failed) else 0
 
 
+def _run_explain(args: argparse.Namespace) -> int:
+    from .checker import Checker
+    from .render import table
+
+    rows = Checker(args.pack).explain(args.text, args.speaker)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif not rows:
+        print("no candidate matches")
+    else:
+        print(
+            table(
+                ["kept", "stage", "rule", "method", "span", "text", "sim", "reason"],
+                [
+                    ["✓" if r["kept"] else "✗", r["stage"], r["rule"], r["method"], f"{r['start']}-{r['end']}",
+                     r["text"], f"{r['similarity']:.2f}", r["reason"]]
+                    for r in rows
+                ],
+            )
+        )
+    return 0
+
+
 def _run_schema(args: argparse.Namespace) -> int:
     from .pack import pack_json_schema
 
@@ -137,7 +166,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    runners = {"check": _run_check, "schema": _run_schema}
+    runners = {"check": _run_check, "schema": _run_schema, "explain": _run_explain}
     from .tools import TOOL_RUNNERS
 
     runners.update(TOOL_RUNNERS)
