@@ -18,12 +18,18 @@ _LINE = re.compile(
     r"(?P<speaker>[^:：\s][^:：]{0,19}?)\s*[:：]\s?(?P<text>.*)$"
 )
 _HEADER = re.compile(r"^#\s*(id|channel)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
+_UTTERANCE_FIELD = re.compile(r"^utterances\[(\d+)\]")
 
 
 def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Record:
     header: dict[str, str] = {}
     utterances = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    line_numbers: list[int] = []  # source line of each utterance, for validation errors
+    header_lines: dict[str, int] = {}
+    # Lines end at "\n" only (as in JSONL and in decode_text's line count): str.splitlines would also
+    # break inside an utterance at U+2028, U+0085, form feeds … and shift every later line number.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line[:-1] if line.endswith("\r") else line
         if number == 1:
             line = line.lstrip("\ufeff")
         if not line.strip():
@@ -32,6 +38,7 @@ def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Re
             found = _HEADER.match(line.strip())
             if found:
                 header[found.group(1).lower()] = found.group(2)
+                header_lines[found.group(1).lower()] = number
             continue
         match = _LINE.match(line)
         role = role_map.role(match.group("speaker")) if match else None
@@ -50,11 +57,19 @@ def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Re
             utterance["start"] = float(match.group("start"))
             utterance["end"] = float(match.group("end"))
         utterances.append(utterance)
+        line_numbers.append(number)
     data = {"id": header.get("id", default_id), "channel": header.get("channel", "phone"), "utterances": utterances}
     try:
         return Record(source, None, transcript_from_dict(data, role_map, source=source))
     except InputError as exc:
-        return Record(source, None, error=exc)
+        found = _UTTERANCE_FIELD.match(exc.field or "")
+        if found and int(found.group(1)) < len(line_numbers):
+            line: Optional[int] = line_numbers[int(found.group(1))]
+        else:
+            line = header_lines.get(exc.field or "")
+        if line is not None:
+            exc = InputError(exc.problem, source=source, line=line, field=exc.field)
+        return Record(source, line, error=exc)
 
 
 def decode_text(raw: bytes, source: str) -> Optional[str]:

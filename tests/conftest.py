@@ -1,0 +1,72 @@
+"""Shared fixtures and the hypothesis profiles of the test suite.
+
+Profiles: ``ci`` (the default: 500 examples per property, no deadline, since the first check of a run
+loads jieba's dictionary) and ``dev`` (50 examples, for a quick local loop). Pick one with
+``HYPOTHESIS_PROFILE=dev python -m pytest``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "dev",
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+RULES = REPO / "rules"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+# Labelled development calls live beside the repository (never copied into it).
+DEV_CALLS = REPO.parent / "shared" / "dev" / "calls.jsonl"
+
+
+@pytest.fixture(scope="session")
+def checker():
+    """One checker for the built-in bank pack, shared by the whole session (building it is not free)."""
+    from servicecheck import Checker, load_pack
+
+    return Checker(load_pack("bank-cn"))
+
+
+@pytest.fixture(scope="session")
+def dev_calls() -> Path:
+    if not DEV_CALLS.is_file():
+        pytest.skip(f"labelled dev calls not found at {DEV_CALLS}")
+    return DEV_CALLS
+
+
+def call(*turns, id="t-1", channel="phone"):
+    """A transcript dict from ``(speaker, text)`` or ``(speaker, text, start, end)`` tuples."""
+    utterances = []
+    for turn in turns:
+        utterance = {"speaker": turn[0], "text": turn[1]}
+        if len(turn) == 4:
+            utterance["start"], utterance["end"] = turn[2], turn[3]
+        utterances.append(utterance)
+    return {"id": id, "channel": channel, "utterances": utterances}
+
+
+def servicecheck_script() -> Path:
+    """The ``servicecheck`` console script installed next to this interpreter."""
+    bin_dir = Path(sys.executable).parent
+    for name in ("servicecheck", "servicecheck.exe"):
+        if (bin_dir / name).exists():
+            return bin_dir / name
+    pytest.fail(f"the servicecheck console script is not installed in {bin_dir}")

@@ -1,0 +1,270 @@
+"""Normalisation with offset maps, and jieba segmentation through a private tokenizer."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import jieba
+import pytest
+
+from servicecheck import Checker, load_pack
+from servicecheck.text import NormalizeOptions, Normalizer, Segmenter, default_cache_dir
+
+SAMPLES = [
+    "您好，欢迎致电云杉银行信用卡中心，我是客服小陈，工号3086。",
+    "歡迎致電星海銀行，請問有什麼可以幫您？",
+    "感 谢 您 的 来 电 ， 再 见",
+    "呃，您好额，我这边查一下 OK 吗",
+    "ＡＢＣ１２３，Call  Back\tLater！",
+    "您\u200b好\u202e，👨\u200d👩\u200d👧 家庭卡👍🏽办好了",
+    "Straße ㎏ ① ＰＩＮ码",
+    "",
+    "   ",
+]
+
+
+@pytest.fixture(scope="module")
+def normalizer():
+    return Normalizer(NormalizeOptions(fillers=("呃", "额")))
+
+
+@pytest.fixture(scope="module")
+def segmenter(tmp_path_factory):
+    return Segmenter(cache_dir=tmp_path_factory.mktemp("jieba-cache"))
+
+
+@pytest.fixture(scope="module")
+def reference_tokenizer(tmp_path_factory):
+    """jieba's own tokenizer (a fresh instance, never the global one), with its cache in a temp dir."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(tmp_path_factory.mktemp("jieba-reference"))
+    return tokenizer
+
+
+# -- normalisation ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "original, normalised",
+    [
+        ("ＡＢＣ１２３！？", "abc123!?"),  # full-width to half-width
+        ("工号０８１５", "工号0815"),
+        ("Hello WORLD", "hello world"),  # case folding, one space kept between ASCII words
+        ("call \t  back", "call back"),
+        ("歡迎致電", "欢迎致电"),  # Traditional to Simplified
+        ("請問還有什麼需要", "请问还有什么需要"),
+        ("感 谢 您", "感谢您"),  # spaces between Chinese characters removed
+        ("您\u3000好", "您好"),  # ideographic space too
+        ("abc 您好 def", "abc您好def"),
+        ("呃您好额", "您好"),  # fillers dropped
+        ("您\u200b好\u200d", "您好"),  # zero-width characters dropped
+        ("\u202e您好\u202c\u2066", "您好"),  # bidi controls dropped
+        ("您\u0301好", "您好"),  # combining marks dropped
+        ("您\u00a8好", "您好"),  # … also when NFKC produces them (¨ is a space plus a combining mark)
+        ("ａ\uffe3ｂ", "a b"),
+        ("Straße", "strasse"),
+        ("", ""),
+    ],
+)
+def test_normalize(normalizer, original, normalised):
+    assert normalizer.normalize(original) == normalised
+
+
+def test_normalize_options_can_be_switched_off():
+    plain = Normalizer(NormalizeOptions(fullwidth=False, casefold=False, traditional=False))
+    assert plain.normalize("ＡＢ歡迎Hi") == "ＡＢ歡迎Hi"
+    assert plain.normalize("呃好") == "呃好"  # no fillers unless the pack lists them
+
+
+def _aligned(view, position: int) -> bool:
+    """True when ``position`` of the normalised text does not fall inside one original character's output."""
+    return position in (0, len(view.norm)) or view.starts[position] != view.starts[position - 1]
+
+
+def _whitespace_marker(normalizer, view, i: int) -> bool:
+    return view.norm[i] == " " and normalizer.fold_char(view.original[view.starts[i]]) == " "
+
+
+@pytest.mark.parametrize("text", SAMPLES, ids=[f"sample{i}" for i in range(len(SAMPLES))])
+def test_view_maps_every_span_back_to_the_original(normalizer, text):
+    view = normalizer.view(text)
+    assert view.original == text
+    assert len(view.starts) == len(view.ends) == len(view.norm)
+    assert list(view.starts) == sorted(view.starts)
+    spans = 0
+    for start in range(len(view.norm)):
+        for end in range(start + 1, len(view.norm) + 1):
+            o_start, o_end = view.to_original(start, end)
+            assert 0 <= o_start < o_end <= len(text)
+            if not (_aligned(view, start) and _aligned(view, end)):
+                continue
+            # A whitespace marker at the edge of a span is dropped when the slice is normalised alone.
+            s, e = start, end
+            while s < e and _whitespace_marker(normalizer, view, s):
+                s += 1
+            while e > s and _whitespace_marker(normalizer, view, e - 1):
+                e -= 1
+            assert normalizer.normalize(text[o_start:o_end]) == view.norm[s:e], (start, end)
+            spans += 1
+    assert spans or not view.norm
+
+
+def test_view_offsets_of_a_traditional_phrase(normalizer):
+    text = "喂，歡迎致電星海銀行"
+    view = normalizer.view(text)
+    start = view.norm.index("欢迎致电")
+    o_start, o_end = view.to_original(start, start + 4)
+    assert text[o_start:o_end] == "歡迎致電"
+
+
+def test_view_offsets_across_removed_spaces_and_fillers(normalizer):
+    text = "感 谢 呃 您 的 来 电"
+    view = normalizer.view(text)
+    assert view.norm == "感谢您的来电"
+    assert view.to_original(0, 6) == (0, len(text))
+    assert text[slice(*view.to_original(2, 3))] == "您"
+    assert view.to_original(3, 3) == (text.index("的"), text.index("的"))  # empty span
+    assert view.to_original(6, 6) == (len(text), len(text))
+
+
+# -- segmentation ----------------------------------------------------------------------------------------
+def _check_tiling(spans, length):
+    position = 0
+    for start, end in spans:
+        assert start == position and end > start, spans
+        position = end
+    assert position == length
+
+
+@pytest.mark.parametrize("text", SAMPLES, ids=[f"sample{i}" for i in range(len(SAMPLES))])
+def test_tokens_tile_normalised_and_original_text(normalizer, segmenter, text):
+    view = normalizer.view(text)
+    tokens = segmenter.tokens(view)
+    _check_tiling(tokens, len(view.norm))
+    originals = segmenter.original_tokens(view)
+    _check_tiling(originals, len(text))
+    assert "".join(text[s:e] for s, e in originals) == text
+
+
+@pytest.mark.parametrize("text", SAMPLES + ["我是星海小李，转接到3号线 C++ 部门-A_1", "他说\u2028好的"])
+def test_token_boundaries_equal_jiebas_own(normalizer, segmenter, reference_tokenizer, text):
+    view = normalizer.view(text)
+    ours = [view.norm[s:e] for s, e in segmenter.tokens(view)]
+    assert ours == list(reference_tokenizer.cut(view.norm))
+    for position in range(len(view.norm) + 1):
+        boundaries = {0, len(view.norm)} | {e for _, e in segmenter.tokens(view)}
+        assert segmenter.is_boundary(view, position) == (position in boundaries)
+
+
+def test_segmenter_without_hmm_matches_jieba_without_hmm(normalizer, reference_tokenizer, tmp_path):
+    segmenter = Segmenter(hmm=False, cache_dir=tmp_path)
+    text = "我是星海小李，请问有什么可以帮您"
+    view = normalizer.view(text)
+    assert [view.norm[s:e] for s, e in segmenter.tokens(view)] == list(reference_tokenizer.cut(view.norm, HMM=False))
+
+
+def test_segmenter_cache_goes_to_a_private_dir(tmp_path):
+    cache = tmp_path / "cache" / "servicecheck"
+    segmenter = Segmenter(cache_dir=cache)
+    segmenter.warm_up()
+    assert (cache / "jieba.cache").is_file()
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits are POSIX")
+def test_existing_cache_dir_is_made_private(tmp_path):
+    cache = tmp_path / "shared-cache"
+    cache.mkdir(mode=0o755)
+    os.chmod(cache, 0o755)
+    Segmenter(cache_dir=cache).warm_up()
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert (cache / "jieba.cache").is_file()
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("SERVICECHECK_CACHE_DIR", str(tmp_path / "explicit"))
+    assert default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("SERVICECHECK_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "servicecheck"
+
+
+def test_checker_uses_its_cache_dir(tmp_path):
+    checker = Checker(load_pack("bank-cn"), cache_dir=tmp_path / "c")
+    checker.check({"id": "x", "utterances": [{"speaker": "agent", "text": "您好，转接到专员"}]})
+    assert (tmp_path / "c" / "jieba.cache").is_file()
+
+
+def test_global_jieba_tokenizer_is_never_touched_in_process(tmp_path):
+    before_initialized = jieba.dt.initialized
+    before_size = len(jieba.dt.FREQ)
+    pack = _pack("dict-probe", ["星海小李子", "云杉金卡"], "小李")
+    checker = Checker(pack, cache_dir=tmp_path)
+    checker.check({"id": "x", "utterances": [{"speaker": "agent", "text": "我是星海小李子，办云杉金卡"}]})
+    assert "星海小李子" in checker.segmenter.tokenizer.FREQ
+    assert jieba.dt.initialized == before_initialized
+    assert len(jieba.dt.FREQ) == before_size
+    assert "星海小李子" not in jieba.dt.FREQ
+
+
+def test_global_jieba_tokenizer_is_never_touched_in_a_fresh_interpreter(tmp_path):
+    script = textwrap.dedent(
+        """
+        import jieba
+        from servicecheck import Checker, load_pack
+        checker = Checker(load_pack("bank-cn"))
+        report = checker.check({"id": "x", "utterances": [
+            {"speaker": "agent", "text": "您好，欢迎致电，我是客服小李，感谢您的来电，再见"}]})
+        assert report.findings, report
+        assert jieba.dt.initialized is False, "the global jieba tokenizer was initialised"
+        assert jieba.dt.FREQ == {}, "words went into the global jieba dictionary"
+        print("ok")
+        """
+    )
+    env = {**os.environ, "SERVICECHECK_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def _pack(pack_id, words, phrase):
+    return load_pack(
+        {
+            "id": pack_id,
+            "version": "1",
+            "dictionary": words,
+            "stages": [{"id": "name", "name": "姓名", "rules": [{"id": "name.phrase", "phrases": [phrase]}]}],
+        }
+    )
+
+
+def test_checkers_with_different_dictionaries_do_not_affect_each_other(tmp_path):
+    text = "我是星海小李，很高兴为您服务"
+    call = {"id": "x", "utterances": [{"speaker": "agent", "text": text}]}
+    plain = Checker(_pack("plain", [], "小李"), cache_dir=tmp_path)
+    before = [f.text for f in plain.check(call).findings]
+    custom = Checker(_pack("custom", ["星海小李"], "小李"), cache_dir=tmp_path)
+
+    def words(checker):
+        view = checker.normalizer.view(text)
+        return [view.norm[s:e] for s, e in checker.segmenter.tokens(view)]
+
+    assert "星海小李" in words(custom)
+    assert "星海小李" not in words(plain) and "小李" in words(plain)
+    # 小李 sits on token boundaries only without the dictionary word.
+    assert [f.text for f in custom.check(call).findings] == []
+    assert [f.text for f in plain.check(call).findings] == before == ["小李"]
+    assert "星海小李" not in words(Checker(_pack("again", [], "小李"), cache_dir=tmp_path))
+
+
+def test_bank_pack_segmentation_equals_jieba_with_the_same_words(checker, tmp_path):
+    reference = jieba.Tokenizer()
+    reference.tmp_dir = str(tmp_path)
+    for word, freq in checker.pack.dictionary_words():
+        reference.add_word(word, freq)
+    for text in SAMPLES + ["您好，转接到工单系统，感谢您的来电，再见"]:
+        view = checker.normalizer.view(text)
+        ours = [view.norm[s:e] for s, e in checker.segmenter.tokens(view)]
+        assert ours == list(reference.cut(view.norm, HMM=checker.pack.hmm)), text
