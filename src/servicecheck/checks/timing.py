@@ -89,7 +89,7 @@ def interruption(check, ctx: CheckContext) -> list:
         for other_index, start, end in customers:
             if start > begin:
                 break  # utterances are in call order: later customer turns cannot be in progress
-            if start <= begin < end and end - begin > check.min_overlap_seconds:
+            if start <= begin < end and elapsed(end, begin) > check.min_overlap_seconds:
                 if _is_backchannel(check, ctx, index):
                     break
                 findings.append(
@@ -97,7 +97,7 @@ def interruption(check, ctx: CheckContext) -> list:
                         check,
                         index,
                         f"坐席在 {seconds(begin)} 开口，客户第 {other_index} 句到 {seconds(end)} 才结束"
-                        f"（抢话 {end - begin:.1f} 秒）",
+                        f"（抢话 {elapsed(end, begin):.1f} 秒）",
                     )
                 )
                 break
