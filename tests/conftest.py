@@ -1,8 +1,8 @@
 """Shared fixtures and the hypothesis profiles of the test suite.
 
 Profiles: ``ci`` (the default: 500 examples per property, no deadline, since the first check of a run
-loads jieba's dictionary) and ``dev`` (50 examples, for a quick local loop). Pick one with
-``HYPOTHESIS_PROFILE=dev python -m pytest``.
+loads jieba's dictionary), ``dev`` (50 examples, for a quick local loop) and ``deep`` (5000, to hunt
+for rare failures). Pick one with ``HYPOTHESIS_PROFILE=dev python -m pytest``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ settings.register_profile(
     max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "deep",
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -302,3 +302,27 @@ def test_stdin_formats_are_sniffed(monkeypatch, data, ids):
     assert all(r.error is None for r in records), [r.error for r in records]
     assert [r.transcript.id for r in records] == ids
     assert all(r.source == "<stdin>" for r in records)
+
+
+def test_stdin_jsonl_with_a_bad_first_line_still_reads_the_rest(monkeypatch):
+    data = "{oops\n" + _jsonl({"id": "good", "utterances": [AGENT_HELLO]})
+    monkeypatch.setattr(sys, "stdin", _Stdin(data.encode("utf-8")))
+    records = list(iter_records("-"))
+    assert records[0].error is not None and records[0].line == 1 and "invalid JSON" in str(records[0].error)
+    assert records[1].transcript.id == "good"
+
+
+def test_stdin_deeply_nested_first_line_is_an_error_record(monkeypatch):
+    deep = '{"a":' * 50_000 + "1" + "}" * 50_000
+    data = deep + "\n" + _jsonl({"id": "after", "utterances": []})
+    monkeypatch.setattr(sys, "stdin", _Stdin(data.encode("utf-8")))
+    records = list(iter_records("-"))
+    assert "nested too deeply" in str(records[0].error) and records[0].line == 1
+    assert records[1].transcript.id == "after"
+
+
+def test_stdin_object_spread_over_lines_with_an_utterance_per_line(monkeypatch):
+    data = '{"id": "spread", "utterances": [\n  {"speaker": "agent", "text": "您好"},\n  {"speaker": "customer", "text": "喂"}\n]}\n'
+    monkeypatch.setattr(sys, "stdin", _Stdin(data.encode("utf-8")))
+    (record,) = list(iter_records("-"))
+    assert record.transcript.id == "spread" and len(record.transcript.utterances) == 2

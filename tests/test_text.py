@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -268,3 +270,40 @@ def test_bank_pack_segmentation_equals_jieba_with_the_same_words(checker, tmp_pa
         view = checker.normalizer.view(text)
         ours = [view.norm[s:e] for s, e in checker.segmenter.tokens(view)]
         assert ours == list(reference.cut(view.norm, HMM=checker.pack.hmm)), text
+
+
+def test_one_view_segmented_by_two_segmenters(normalizer, tmp_path):
+    # Views are cached by the normaliser; tokens cached on a view must not leak between segmenters.
+    plain = Segmenter(cache_dir=tmp_path)
+    custom = Segmenter([("星海小李", None)], cache_dir=tmp_path)
+    view = normalizer.view("我是星海小李，请讲")
+    assert [view.norm[s:e] for s, e in plain.tokens(view)][:4] == ["我", "是", "星海", "小李"]
+    assert [view.norm[s:e] for s, e in custom.tokens(view)][:3] == ["我", "是", "星海小李"]
+    assert custom.tokens_between(view, 2, 4) == [(2, 6)]
+    assert plain.tokens_between(view, 2, 4) == [(2, 4)]
+
+
+@pytest.mark.parametrize("text", SAMPLES, ids=[f"sample{i}" for i in range(len(SAMPLES))])
+def test_tokens_between_is_a_slice_of_tokens(normalizer, segmenter, text):
+    view = normalizer.view(text)
+    tokens = segmenter.tokens(view)
+    for start in range(len(view.norm)):
+        for end in range(start + 1, len(view.norm) + 1):
+            expected = [t for t in tokens if t[1] > start and t[0] < end]
+            uncached = dataclasses.replace(view, _segmentation={})  # no tokens cached: runs are cut on demand
+            assert segmenter.tokens_between(uncached, start, end) == expected, (start, end)
+            assert segmenter.tokens_between(view, start, end) == expected, (start, end)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to hand a folder to another user")
+def test_cache_dir_of_another_user_is_not_used(tmp_path):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    os.chmod(foreign, 0o777)
+    os.chown(foreign, 65534, 65534)  # nobody
+    segmenter = Segmenter(cache_dir=foreign)
+    segmenter.warm_up()
+    assert list(foreign.iterdir()) == []  # jieba's cache went to a private temp dir instead
+    private = segmenter.tokenizer.tmp_dir
+    assert private != str(foreign) and stat.S_IMODE(os.stat(private).st_mode) == 0o700
+    shutil.rmtree(private, ignore_errors=True)

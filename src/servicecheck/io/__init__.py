@@ -58,8 +58,14 @@ def _sniff(stream: BinaryIO) -> tuple[str, BinaryIO]:
         try:
             json.loads(first.decode("utf-8-sig"))
             fmt = "jsonl"
+        except json.JSONDecodeError as exc:
+            # An error at the very end of the line: the line is the start of an object spread over several
+            # lines. An error inside it: a bad first record of a JSONL stream, read on record by record.
+            fmt = "json" if exc.pos >= len(exc.doc.rstrip()) else "jsonl"
         except (ValueError, UnicodeDecodeError):
-            fmt = "json"  # an object spread over several lines
+            fmt = "json"
+        except RecursionError:
+            fmt = "jsonl"  # one record nested too deeply: reported as that line's error
     else:
         fmt = "text"
     return fmt, _Prepended(first, rest)

@@ -39,7 +39,10 @@ def _private_dir(path: Path) -> Path:
     """Create ``path`` readable by its owner only; fall back to a fresh private temp dir if we can't."""
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if os.name == "posix" and path.stat().st_uid == os.getuid():
+        if os.name == "posix":
+            if path.stat().st_uid != os.getuid():
+                # Someone else's folder: a cache file planted there would be unmarshalled by jieba.
+                raise PermissionError(f"{path} belongs to another user")
             os.chmod(path, 0o700)
         probe = tempfile.NamedTemporaryFile(dir=path, delete=True)
         probe.close()
@@ -69,6 +72,8 @@ class Segmenter:
         self._tokenizer: Optional[jieba.Tokenizer] = None
         self._lock = threading.Lock()
         self.cut_run = lru_cache(maxsize=cache_size)(self._cut_run)  # type: ignore[method-assign]
+        # Tokens cached on a view belong to this segmenter (its dictionary and HMM setting); runs don't.
+        self._tokens_key = ("tokens", object())
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:
@@ -122,7 +127,7 @@ class Segmenter:
 
     def tokens(self, view: TextView) -> list[tuple[int, int]]:
         """All tokens of the normalised text as ``(start, end)``, exactly as ``jieba.cut`` would give."""
-        cached = view._segmentation.get("tokens")
+        cached = view._segmentation.get(self._tokens_key)
         if cached is not None:
             return cached
         norm = view.norm
@@ -136,13 +141,13 @@ class Segmenter:
                 previous = run_start + end
             position = run_end
         spans.extend((i, i + 1) for i in range(position, len(norm)))
-        view._segmentation["tokens"] = spans
+        view._segmentation[self._tokens_key] = spans
         return spans
 
     def tokens_between(self, view: TextView, start: int, end: int) -> list[tuple[int, int]]:
         """The tokens overlapping ``[start, end)`` of the normalised text, segmenting only the runs
         that overlap it (identical to the matching slice of ``tokens(view)``)."""
-        cached = view._segmentation.get("tokens")
+        cached = view._segmentation.get(self._tokens_key)
         if cached is not None:
             return [t for t in cached if t[1] > start and t[0] < end]
         norm = view.norm
