@@ -183,10 +183,6 @@ def test_duplicate_ids(tmp_path):
     assert "dup.yaml" in str(error) and "duplicate stage id 'closing'" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pack-level (root) problems render their path as ' (line 1)' instead of '<root> (line 1)'",
-)
 def test_root_level_problem_path_is_readable(tmp_path):
     text = MINI + "  - id: closing\n    name: 又一个\n    rules: [{id: x, phrases: [拜拜]}]\n"
     error = _error(_write(tmp_path, "dup.yaml", text))
@@ -281,11 +277,6 @@ stages:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a child's errors are located by the MERGED pack's indexes in the child's line map: a typo in the "
-    "child's stages[0] (merged stages[1]) is reported as stages[1] at the line of a different, valid rule",
-)
 def test_errors_in_a_child_pack_name_the_child_path_and_line(tmp_path):
     _write(tmp_path, "base.yaml", MINI)
     child = _write(
@@ -309,10 +300,6 @@ stages:
     assert error.problems == [("stages[0].rules[0].phrse (line 7)", "Extra inputs are not permitted")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an error inside the parent pack is reported against the child file (at line 1), not the parent",
-)
 def test_errors_in_a_parent_pack_name_the_parent_file(tmp_path):
     _write(tmp_path, "base.yaml", MINI.replace("        phrases: [再见]", "        phrses: [再见]"))
     error = _error(_write(tmp_path, "kid.yaml", "id: kid\nextends: base.yaml\n"))

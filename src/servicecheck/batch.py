@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import ServiceCheckError
 from .io.records import Record
 from .model import Report
 
@@ -71,13 +70,14 @@ def check_one(checker: "Checker", item: Any, index: int) -> Result:
                 return RecordError(source=source, line=line, index=index, error=str(item.error))
             item = item.transcript
         return checker.check(item)
-    except (ServiceCheckError, ValueError, TypeError, OSError, RecursionError, MemoryError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad record must never stop a batch; it becomes a row
         return RecordError(
-            source=source, line=line, index=index, transcript_id=_transcript_id(item), error=_message(exc)
+            source=source, line=line, index=index, transcript_id=_transcript_id(item), error=error_message(exc)
         )
 
 
-def _message(exc: BaseException) -> str:
+def error_message(exc: BaseException) -> str:
+    """One line saying what went wrong with a record (also used by servicecheck.spark)."""
     text = str(exc).strip().replace("\n", "; ") or type(exc).__name__
     return text if len(text) <= 2000 else text[:2000] + "…"
 
@@ -130,7 +130,7 @@ def run_batch(
     in_flight_limit = max_in_flight or workers * 4
     numbered = enumerate(items)
     pending: deque[tuple[Future, list[tuple[int, Any]]]] = deque()
-    options = {"cache_dir": checker.cache_dir}
+    options = {"cache_dir": checker.cache_dir, "role_map": checker.role_map}
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),

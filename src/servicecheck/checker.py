@@ -7,19 +7,21 @@ matchers (cached by text) → context filters (speaker, window, boundaries, nega
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
 from . import __version__
 from .checks import CheckContext, pack_checks, run_checks
+from .errors import InputError
 from .io import RoleMap, read_transcript, transcript_from_dict
 from .match.base import Candidate
 from .match.compile import CompiledPack, CompiledRule
 from .match.regex import compile_regex
 from .match.context import (
     Position,
-    anchored,
+    anchored_hits,
     context_verdict,
     in_window,
     negator_before,
@@ -83,6 +85,12 @@ class Checker:
             return item
         if isinstance(item, dict):
             return transcript_from_dict(item, self.role_map)
+        if isinstance(item, str) and item.lstrip().startswith("{"):
+            try:
+                data = json.loads(item)
+            except ValueError as exc:
+                raise InputError(f"invalid JSON: {exc}", source="<string>") from None
+            return transcript_from_dict(data, self.role_map, source="<string>")
         if isinstance(item, (str, Path)):
             return read_transcript(item, self.role_map)
         raise TypeError(f"cannot check a {type(item).__name__}: pass a Transcript, a dict or a path")
@@ -141,20 +149,24 @@ class Checker:
                 trace.append((candidate, rule, reason))
         hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
         for stage_hits in accepted.values():
+            # Anchors first, then overlaps: a candidate that fails its anchor must not hide another.
+            anchors = {h[1].rule.anchor for h in stage_hits} - {None}
+            if anchors:
+                everything = [h[0] for h in stage_hits]
+                valid = {a: anchored_hits(view, everything, a) for a in anchors}
+                kept = []
+                for hit in stage_hits:
+                    anchor = hit[1].rule.anchor
+                    if anchor is None or hit[0] in valid[anchor]:
+                        kept.append(hit)
+                    elif trace is not None:
+                        trace.append((hit[0], hit[1], "不在句首" if anchor == "start" else "不在句末"))
+                stage_hits = kept
             chosen = _resolve_overlaps(stage_hits)
             if trace is not None:
                 for hit in stage_hits:
-                    if hit not in chosen:
-                        trace.append((hit[0], hit[1], "与同一环节更优先的命中重叠"))
-            for hit in chosen:
-                anchor = hit[1].rule.anchor
-                if anchor is not None and not anchored(view, [h[0] for h in chosen], hit[0], anchor):
-                    if trace is not None:
-                        trace.append((hit[0], hit[1], "不在句首" if anchor == "start" else "不在句末"))
-                    continue
-                hits.append(hit)
-                if trace is not None:
-                    trace.append((hit[0], hit[1], None))
+                    trace.append((hit[0], hit[1], None if hit in chosen else "与同一环节更优先的命中重叠"))
+            hits.extend(chosen)
         hits.sort(key=lambda h: (h[0].start, h[0].end, h[1].order))
         return view, hits
 
@@ -247,7 +259,7 @@ class Checker:
 
     # -- public API ---------------------------------------------------------------------------------------
     def check(self, transcript: TranscriptLike) -> Report:
-        """Check one transcript (a ``Transcript``, a dict in the JSON format, or a path to a file)."""
+        """Check one transcript: a ``Transcript``, a dict or a JSON string in the JSON format, or a path."""
         call = self._coerce(transcript)
         utterances = call.utterances
         offsets = call.utterance_offsets()

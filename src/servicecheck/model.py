@@ -25,6 +25,12 @@ def severity_at_least(severity: str, threshold: str) -> bool:
     return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
 
 
+def elapsed(later: float, earlier: float) -> float:
+    """``later - earlier`` without binary float noise: timestamps are decimal seconds, so 16.1 - 6.1 is
+    10.0 and does not exceed a 10-second limit."""
+    return round(later - earlier, 6)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -55,12 +55,11 @@ class CheckContext:
                 start, end = view.to_original(candidate.start, candidate.end)
                 yield start, end, candidate.pattern
         if regexes:
-            regex_set = self._regex_set(regexes)
+            regex_set, written = self._regex_set(regexes)
             for number in regex_set.matching(norm):
-                pattern = regex_set.patterns[number]
-                for s, e in find_spans(pattern, norm):
+                for s, e in find_spans(regex_set.patterns[number], norm, regex_set.ignore_case):
                     start, end = view.to_original(s, e)
-                    yield start, end, pattern
+                    yield start, end, written[number]
 
     def _phrase_index(self, phrases: list[str]) -> PhraseIndex:
         key = tuple(phrases)
@@ -73,12 +72,14 @@ class CheckContext:
             self.phrase_indexes[key] = index
         return index
 
-    def _regex_set(self, patterns: list[str]) -> RegexSet:
+    def _regex_set(self, patterns: list[str]) -> tuple[RegexSet, list[str]]:
+        """The patterns folded for normalised text, as one RE2 set; and the patterns as written."""
         key = ("regex", *patterns)
         regex_set = self.phrase_indexes.get(key)
         if regex_set is None:
-            regex_set = self.phrase_indexes[key] = RegexSet(patterns)
-        return regex_set
+            folded = [self.normalizer.fold_pattern(p) for p in patterns]
+            regex_set = self.phrase_indexes[key] = RegexSet(folded, self.normalizer.ignore_case)
+        return regex_set, patterns
 
     def finding(
         self,
@@ -123,9 +124,3 @@ class CheckContext:
 
 def seconds(value: Optional[float]) -> str:
     return "?" if value is None else f"{value:.1f}s"
-
-
-def elapsed(later: float, earlier: float) -> float:
-    """``later - earlier`` without binary float noise: timestamps are decimal seconds, so 16.1 - 6.1 is
-    10.0 and does not exceed a 10-second limit."""
-    return round(later - earlier, 6)

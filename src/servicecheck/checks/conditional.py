@@ -8,7 +8,8 @@ from typing import Optional
 from rapidfuzz import fuzz, process
 
 from ..text.chars import strip_punctuation
-from .base import CheckContext, elapsed
+from ..model import elapsed
+from .base import CheckContext
 
 
 def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int, int]], str]]:

@@ -6,7 +6,8 @@ They need ``start``/``end`` times; a transcript without them gets a note in the 
 from __future__ import annotations
 
 from ..text.chars import content_length, strip_punctuation
-from .base import CheckContext, elapsed, seconds
+from ..model import elapsed
+from .base import CheckContext, seconds
 
 
 def _untimed(check, ctx: CheckContext) -> bool:
@@ -80,15 +81,16 @@ def interruption(check, ctx: CheckContext) -> list:
     if _untimed(check, ctx):
         return []
     utterances = ctx.utterances
-    customers = [(i, u.start, u.end) for i, u in enumerate(utterances) if u.speaker == "customer"]
+    # Sorted by start, whatever order the transcript lists them in.
+    customers = sorted((u.start, u.end, i) for i, u in enumerate(utterances) if u.speaker == "customer")
     findings = []
     for index, utterance in enumerate(utterances):
         if utterance.speaker != "agent":
             continue
         begin = utterance.start
-        for other_index, start, end in customers:
+        for start, end, other_index in customers:
             if start > begin:
-                break  # utterances are in call order: later customer turns cannot be in progress
+                break  # sorted by start: later customer turns cannot be in progress
             if start <= begin < end and elapsed(end, begin) > check.min_overlap_seconds:
                 if _is_backchannel(check, ctx, index):
                     break

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Overlapping hits of one stage are resolved by this priority (lower wins), then by the longer span,
-# the higher similarity, the earlier start and the rule's order in the pack. Documented in docs/packs.md.
+# Overlapping hits of one stage are resolved by the longer span first (感谢您的来店 found by pinyin beats
+# the exact 感谢您 inside it), then by this method priority (lower wins), the higher similarity, the
+# earlier start and the rule's order in the pack. Documented in docs/packs.md.
 METHOD_PRIORITY = {"exact": 0, "regex": 1, "tokens": 2, "pinyin": 3, "fuzzy": 4}
 
 
@@ -22,8 +23,8 @@ class Candidate:
 
     def sort_key(self, rule_order: int) -> tuple:
         return (
-            METHOD_PRIORITY.get(self.method, 9),
             -(self.end - self.start),
+            METHOD_PRIORITY.get(self.method, 9),
             -self.similarity,
             self.start,
             rule_order,

@@ -16,7 +16,7 @@ from .base import Candidate
 from .fuzzy import FuzzyIndex
 from .phrases import PhraseIndex
 from .pinyin import PinyinIndex
-from .regex import RegexSet, compile_regex, find_spans
+from .regex import RegexSet, find_spans
 from .tokens import TokenSequence, describe, parse_sequence
 
 
@@ -26,6 +26,7 @@ class CompiledCondition:
     regex: tuple[str, ...]
     within: Optional[int]
     side: str
+    ignore_case: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class CompiledPack:
         self.phrases = PhraseIndex()
         self.pinyin = {False: PinyinIndex(tones=False), True: PinyinIndex(tones=True)}
         self.fuzzy = FuzzyIndex()
-        self.regexes: list[tuple[int, str]] = []
+        self.regexes: list[tuple[int, str, str]] = []  # (rule, pattern as written, pattern for the view)
         self.sequences: list[TokenSequence] = []
         self.negators = frozenset(n for n in (norm(x) for x in pack.negators) if n)
 
@@ -84,8 +85,7 @@ class CompiledPack:
                 for phrase in rule.pinyin:
                     self.pinyin[rule.tones].add(norm(phrase), index, phrase)
                 for pattern in rule.regex:
-                    compile_regex(pattern)
-                    self.regexes.append((index, pattern))
+                    self.regexes.append((index, pattern, normalizer.fold_pattern(pattern)))
                 if rule.fuzzy is not None:
                     for phrase in rule.fuzzy.phrases:
                         self.fuzzy.add(norm(phrase), index, phrase, rule.fuzzy.threshold)
@@ -94,14 +94,21 @@ class CompiledPack:
         self.phrases.build()
         for index in self.pinyin.values():
             index.build()
-        self.regex_set = RegexSet([pattern for _, pattern in self.regexes])
+        self.ignore_case = normalizer.ignore_case
+        self.regex_set = RegexSet([folded for _, _, folded in self.regexes], self.ignore_case)
 
     def _compile_rule(self, index: int, order: int, stage: Stage, rule: Rule) -> CompiledRule:
         norm = self.normalizer.normalize
 
         def conditions(items) -> tuple[CompiledCondition, ...]:
             return tuple(
-                CompiledCondition(tuple(norm(p) for p in c.phrases), tuple(c.regex), c.within, c.side)
+                CompiledCondition(
+                    tuple(norm(p) for p in c.phrases),
+                    tuple(self.normalizer.fold_pattern(r) for r in c.regex),
+                    c.within,
+                    c.side,
+                    self.normalizer.ignore_case,
+                )
                 for c in items
             )
 
@@ -131,8 +138,8 @@ class CompiledPack:
                 if (candidate.rule, candidate.start, candidate.end) not in exact_spans:
                     found.append(candidate)
         for number in self.regex_set.matching(text):
-            rule, pattern = self.regexes[number]
-            for start, end in find_spans(pattern, text):
+            rule, pattern, folded = self.regexes[number]
+            for start, end in find_spans(folded, text, self.ignore_case):
                 found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
         if len(self.fuzzy):
             found.extend(self.fuzzy.find(text))

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..model import elapsed
 from ..text import Segmenter, TextView
 from ..text.chars import only_punctuation
 from .base import Candidate
 from .compile import CompiledCondition, CompiledPack, CompiledRule
-from .regex import find_spans
+from .regex import compile_regex
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,10 @@ def in_window_bounds(window, position: Position) -> bool:
     if window.last is not None and index < total - window.last:
         return False
     if window.first_seconds is not None and position.start is not None and position.call_start is not None:
-        if position.start - position.call_start > window.first_seconds:
+        if elapsed(position.start, position.call_start) > window.first_seconds:
             return False
     if window.last_seconds is not None and position.start is not None and position.call_end is not None:
-        if position.call_end - position.start > window.last_seconds:
+        if elapsed(position.call_end, position.start) > window.last_seconds:
             return False
     return True
 
@@ -97,23 +98,25 @@ def unless_phrase(rule: CompiledRule, view: TextView, candidate: Candidate) -> O
 
 
 def _condition_hit(condition: CompiledCondition, view: TextView, candidate: Candidate) -> Optional[str]:
+    """The text that satisfies the condition near the candidate, or None. ``side`` applies with or
+    without ``within`` (no ``within``: as far as the utterance goes on that side)."""
     text = view.norm
-    if condition.within is None:
-        low, high = 0, len(text)
+    reach = len(text) if condition.within is None else condition.within
+    if condition.side == "before":
+        low, high = max(0, candidate.start - reach), candidate.start
+    elif condition.side == "after":
+        low, high = candidate.end, min(len(text), candidate.end + reach)
     else:
-        low = 0 if condition.side == "after" else max(0, candidate.start - condition.within)
-        high = len(text) if condition.side == "before" else min(len(text), candidate.end + condition.within)
-        if condition.side == "before":
-            high = candidate.start
-        elif condition.side == "after":
-            low = candidate.end
+        low, high = max(0, candidate.start - reach), min(len(text), candidate.end + reach)
     window = text[low:high]
     for phrase in condition.phrases:
         if phrase in window:
             return phrase
     for pattern in condition.regex:
-        for start, end in find_spans(pattern, window):
-            return window[start:end]
+        # search(), not find_spans: an empty match counts ("^$": nothing on that side of the match).
+        match = compile_regex(pattern, condition.ignore_case).search(window)
+        if match is not None:
+            return match.group(0) or "（空）"
     return None
 
 
@@ -140,21 +143,23 @@ def context_verdict(rule: CompiledRule, view: TextView, candidate: Candidate) ->
     return None, notes
 
 
-def anchored(view: TextView, hits: list[Candidate], candidate: Candidate, anchor: str) -> bool:
-    """``start``: only punctuation or other hits of the stage precede the match (``end``: follow it)."""
+def anchored_hits(view: TextView, hits: list[Candidate], anchor: str) -> set[Candidate]:
+    """The candidates that sit at the start (``anchor: start``) or end of the utterance: only
+    punctuation, or other candidates chained before them, precede (follow) them. One pass, O(n)."""
     text = view.norm
+    valid: set[Candidate] = set()
     if anchor == "start":
         covered = 0
-        for other in sorted(hits, key=lambda c: c.start):
-            if other.start >= candidate.start:
-                break
-            if only_punctuation(text[covered : other.start]):
-                covered = max(covered, other.end)
-        return only_punctuation(text[covered : candidate.start])
+        for hit in sorted(hits, key=lambda c: (c.start, -c.end)):
+            if hit.start > covered and not only_punctuation(text[covered : hit.start]):
+                break  # something else was said first: no later candidate can be at the start
+            valid.add(hit)
+            covered = max(covered, hit.end)
+        return valid
     covered = len(text)
-    for other in sorted(hits, key=lambda c: -c.end):
-        if other.end <= candidate.end:
+    for hit in sorted(hits, key=lambda c: (-c.end, c.start)):
+        if hit.end < covered and not only_punctuation(text[hit.end : covered]):
             break
-        if only_punctuation(text[other.end : covered]):
-            covered = min(covered, other.start)
-    return only_punctuation(text[candidate.end : covered])
+        valid.add(hit)
+        covered = min(covered, hit.start)
+    return valid

@@ -22,6 +22,18 @@ class FuzzyPhrase:
     threshold: float
 
 
+def _max_insertions(length: int, threshold: float) -> int:
+    """Most characters a window may add to a phrase of ``length`` and still reach ``threshold``:
+    Indel similarity 2m / (2m + k) >= t  ⇔  k <= 2m (1 - t) / t."""
+    return int(2 * length * (1 - threshold) / threshold + 1e-9)
+
+
+def _partial_cutoff(threshold: float) -> float:
+    """A ``partial_ratio`` floor no real match can fall under: the best phrase-length window of a
+    match with the most insertions the threshold allows keeps 1 - 2(1 - t)/t of the phrase."""
+    return max(0.0, 1 - 2 * (1 - threshold) / threshold) * 100
+
+
 class FuzzyIndex:
     def __init__(self) -> None:
         self._phrases: list[FuzzyPhrase] = []
@@ -44,7 +56,7 @@ class FuzzyIndex:
             # Cheap filters first: enough of the phrase's characters must occur at all.
             if len(charset & present) < phrase.threshold * len(charset) - 1:
                 continue
-            if fuzz.partial_ratio(phrase.key, text, score_cutoff=phrase.threshold * 100 - 10) == 0:
+            if fuzz.partial_ratio(phrase.key, text, score_cutoff=_partial_cutoff(phrase.threshold)) == 0:
                 continue
             out.extend(self._windows(phrase, charset, text))
         return out
@@ -53,7 +65,7 @@ class FuzzyIndex:
     def _windows(phrase: FuzzyPhrase, charset: frozenset[str], text: str) -> list[Candidate]:
         key = phrase.key
         length = len(key)
-        slack = max(1, length // 4)
+        slack = max(1, _max_insertions(length, phrase.threshold))
         cutoff = phrase.threshold * 100
         scored: list[tuple[float, int, int]] = []
         for start, char in enumerate(text):

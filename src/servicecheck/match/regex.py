@@ -17,15 +17,16 @@ class RegexCompileError(ValueError):
     pass
 
 
-def _options() -> "re2.Options":
+def _options(ignore_case: bool = False) -> "re2.Options":
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 8 << 20
+    options.case_sensitive = not ignore_case
     return options
 
 
 @lru_cache(maxsize=4096)
-def compile_regex(pattern: str) -> "re2._Regexp":
+def compile_regex(pattern: str, ignore_case: bool = False) -> "re2._Regexp":
     """Compile with RE2 or raise ``RegexCompileError`` saying why, in words a pack author understands."""
     found = _ASCII_ONLY.search(pattern)
     if found:
@@ -34,15 +35,34 @@ def compile_regex(pattern: str) -> "re2._Regexp":
             "use boundary: token on a phrase rule, or spell the characters out"
         )
     try:
-        return re2.compile(pattern, _options())
+        return re2.compile(pattern, _options(ignore_case))
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise RegexCompileError(f"regex {pattern!r} is not valid for the RE2 engine: {reason}") from None
 
 
-def find_spans(pattern: str, text: str) -> Iterator[tuple[int, int]]:
+def fold_pattern(pattern: str, fold_char) -> str:
+    """A pattern as it must be to run on normalised text: Traditional and full-width characters folded
+    like the text (歡迎 → 欢迎, ＶＩＰ → vip). A character that folds to ASCII punctuation is escaped, so a
+    full-width （ stays a literal and never opens a group."""
+    out = []
+    for char in pattern:
+        if ord(char) < 0x3000 and not (0xFF01 <= ord(char) <= 0xFF5E):
+            out.append(char)
+            continue
+        folded = fold_char(char)
+        if len(folded) != 1 or folded == " ":
+            out.append(char)
+        elif folded.isascii() and not folded.isalnum():
+            out.append("\\" + folded)
+        else:
+            out.append(folded)
+    return "".join(out)
+
+
+def find_spans(pattern: str, text: str, ignore_case: bool = False) -> Iterator[tuple[int, int]]:
     """Non-empty match spans (code-point offsets) of ``pattern`` in ``text``."""
-    for match in compile_regex(pattern).finditer(text):
+    for match in compile_regex(pattern, ignore_case).finditer(text):
         start, end = match.span()
         if end > start:
             yield start, end
@@ -52,13 +72,14 @@ class RegexSet:
     """Many patterns, one pass: RE2::Set says which patterns match at all, and only those are run for
     their spans. Most utterances match none of a pack's regexes, so most pay for one scan only."""
 
-    def __init__(self, patterns: list[str]) -> None:
+    def __init__(self, patterns: list[str], ignore_case: bool = False) -> None:
         self.patterns = list(patterns)
+        self.ignore_case = ignore_case
         self._set = None
         if self.patterns:
-            self._set = re2.Set.SearchSet(_options())
+            self._set = re2.Set.SearchSet(_options(ignore_case))
             for pattern in self.patterns:
-                compile_regex(pattern)  # the clear error message, before RE2::Set's terse one
+                compile_regex(pattern, ignore_case)  # the clear error message, before RE2::Set's terse one
                 self._set.Add(pattern)
             self._set.Compile()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
@@ -30,16 +31,31 @@ PackSource = Union[str, Path, dict]
 
 # -- built-in packs ------------------------------------------------------------------------------------
 def _builtin_dirs() -> Iterator[Path]:
+    """Where built-in packs live: the servicecheck.rules package of an installed wheel, then the
+    rules/ folder of a source checkout. ``rules/`` has no __init__.py, so importlib gives a
+    MultiplexedPath there: its folders are taken one by one, never through str()."""
     try:
         root = resources.files("servicecheck.rules")
-        yield Path(str(root))
     except (ModuleNotFoundError, TypeError):
-        pass
-    # A source checkout used without installing: <repo>/rules next to <repo>/src.
+        root = None
+    folders: list[Path] = []
+    if root is not None:
+        try:
+            entries = list(root.iterdir())
+        except (OSError, NotADirectoryError):
+            entries = []
+        for entry in entries:
+            if entry.name.endswith(".yaml") and isinstance(entry, os.PathLike):
+                folder = Path(os.fspath(entry)).parent
+                if folder not in folders:
+                    folders.append(folder)
+    yield from folders
     yield Path(__file__).resolve().parents[3] / "rules"
 
 
 def builtin_pack_path(pack_id: str) -> Optional[Path]:
+    if not pack_id or "/" in pack_id or "\\" in pack_id or pack_id.startswith("."):
+        return None
     for directory in _builtin_dirs():
         candidate = directory / f"{pack_id}.yaml"
         if candidate.is_file():
@@ -59,10 +75,40 @@ def builtin_pack_ids() -> list[str]:
 class _Document:
     """Parsed YAML plus the line of every YAML path, for error messages."""
 
-    def __init__(self, data: Any, lines: dict[tuple, int], source: str) -> None:
+    def __init__(self, data: Any, lines: dict[tuple, int], source: str, own: Optional[dict] = None) -> None:
         self.data = data
         self.lines = lines
         self.source = source
+        self.own = own  # for a pack that extends another: its own data, before merging
+
+    def own_loc(self, loc: tuple) -> tuple:
+        """Translate a location in the merged pack to the same item in the file's own data (stages,
+        rules, checks and scorecard items are matched by id), so errors point at the right line."""
+        if self.own is None:
+            return loc
+        out: list = []
+        merged, own = self.data, self.own
+        parts = list(loc)
+        while parts:
+            part = parts.pop(0)
+            if isinstance(part, int) and isinstance(merged, list) and isinstance(own, list):
+                item = merged[part] if part < len(merged) else None
+                ident = item.get("id") if isinstance(item, dict) else None
+                match = next(
+                    (j for j, o in enumerate(own) if isinstance(o, dict) and ident is not None and o.get("id") == ident),
+                    None,
+                )
+                if match is None:
+                    return tuple(out) or loc  # inherited unchanged: the best place is the list itself
+                out.append(match)
+                merged, own = item, own[match]
+                continue
+            out.append(part)
+            merged = merged.get(part) if isinstance(merged, dict) else None
+            own = own.get(part) if isinstance(own, dict) else None
+            if own is None:
+                return tuple(out)
+        return tuple(out)
 
 
 def _yaml_path(loc: tuple) -> str:
@@ -75,25 +121,43 @@ def _yaml_path(loc: tuple) -> str:
     return out
 
 
-def _walk_lines(node: yaml.Node, source: str) -> dict[tuple, int]:
-    lines: dict[tuple, int] = {}
-    budget = [MAX_YAML_NODES]
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes after alias expansion, computed once per distinct node (so a bomb costs nothing to size)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive alias counts once instead of looping
+    if isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    else:
+        total = 1
+    sizes[id(node)] = total
+    return total
 
-    def visit(n: yaml.Node, path: tuple) -> None:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise PackError(source, [("", f"more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")])
+
+def _walk_lines(node: yaml.Node, source: str) -> dict[tuple, int]:
+    """The line of every YAML path, walking each distinct node once (aliases are not re-entered)."""
+    if _expanded_size(node, {}) > MAX_YAML_NODES:
+        raise PackError(source, [("<root>", f"more than {MAX_YAML_NODES} YAML nodes after expanding aliases (alias bomb?)")])
+    lines: dict[tuple, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        n, path = stack.pop()
         lines.setdefault(path, n.start_mark.line + 1)
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             for key, value in n.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark)
                 lines.setdefault(path + (name,), key.start_mark.line + 1)
-                visit(value, path + (name,))
+                stack.append((value, path + (name,)))
         elif isinstance(n, yaml.SequenceNode):
             for i, item in enumerate(n.value):
-                visit(item, path + (i,))
-
-    visit(node, ())
+                stack.append((item, path + (i,)))
     return lines
 
 
@@ -213,12 +277,15 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
         raise PackError(
             source, [(_where(document, ("extends",)), f"extends {parent_ref!r}: no such pack or file")]
         ) from None
-    parent, _ = _load_raw(parent_path, (*chain, key))
-    return merge_packs(parent, data, source), document
+    parent, parent_document = _load_raw(parent_path, (*chain, key))
+    _validate(parent, parent_document)  # a parent's own errors are reported against the parent's file
+    merged = merge_packs(parent, data, source)
+    return merged, _Document(merged, document.lines, source, own=data)
 
 
 def _where(document: _Document, loc: tuple) -> str:
-    path = _yaml_path(loc)
+    loc = document.own_loc(tuple(loc))
+    path = _yaml_path(loc) or "<root>"
     probe = tuple(loc)
     while probe and probe not in document.lines:
         probe = probe[:-1]
@@ -282,8 +349,10 @@ def load_pack(source: PackSource) -> Pack:
                 parent_path = _resolve(source["extends"], None)
             except FileNotFoundError:
                 raise PackError("<dict>", [("extends", f"no such pack or file: {source['extends']!r}")]) from None
-            parent, _ = _load_raw(parent_path, ())
+            parent, parent_document = _load_raw(parent_path, ())
+            _validate(parent, parent_document)
             data = merge_packs(parent, source, "<dict>")
+            document = _Document(data, {}, "<dict>", own=source)
         pack = _validate(data, document)
         return _finish(pack, "<dict>")
     path = Path(source)

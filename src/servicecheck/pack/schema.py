@@ -73,6 +73,15 @@ class Fuzzy(_Strict):
     def _phrases(cls, v: list[str]) -> list[str]:
         return _non_empty_strings(v, "fuzzy phrase")
 
+    @model_validator(mode="after")
+    def _long_enough(self) -> "Fuzzy":
+        short = [p for p in self.phrases if len(p.strip()) < self.min_length]
+        if short:
+            raise ValueError(
+                f"fuzzy phrases shorter than min_length {self.min_length} match too much: {', '.join(short)}"
+            )
+        return self
+
 
 class Condition(_Strict):
     """Text that must (or must not) occur near a match: phrases or regexes, within N characters."""

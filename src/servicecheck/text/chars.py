@@ -24,7 +24,14 @@ def strip_punctuation(text: str) -> str:
 
 
 def only_punctuation(text: str) -> bool:
-    return not strip_punctuation(text)
+    """True when ``text`` has nothing but punctuation, symbols and whitespace. Stops at the first
+    other character, so asking about a long prefix is cheap when the answer is no."""
+    for char in text:
+        if char not in _known:
+            strip_punctuation(char)
+        if ord(char) not in _punctuation:
+            return False
+    return True
 
 
 @lru_cache(maxsize=65536)

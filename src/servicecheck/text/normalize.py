@@ -8,6 +8,7 @@ view back into a span of the original, so ``original[start:end]`` is what a revi
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Normalizer:
         self._char_cache: dict[str, str] = {}
         self._table: dict[int, str] = {}  # the same folds keyed by code point, for str.translate
         self._irregular: set[str] = set()  # characters that do not fold to exactly one character
+        self._traditional: set[str] = set()  # characters Traditional → Simplified changed
         self._t2s: Optional[Callable[[str], str]] = None
         self._lock = threading.Lock()
         self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
@@ -109,6 +111,8 @@ class Normalizer:
         if self.options.traditional and any(ord(c) >= 0x3400 for c in folded):
             converted = self._converter()(folded)
             if converted:
+                if converted != folded:
+                    self._traditional.add(char)
                 folded = converted
         # NFKC can produce spaces (U+3000) and combining marks (U+00A8 ¨ and U+FFE3 ￣ become a space plus
         # a mark): drop the marks as for original characters and keep whitespace as a single marker.
@@ -121,6 +125,17 @@ class Normalizer:
             return " "
         return folded
 
+    @property
+    def ignore_case(self) -> bool:
+        """Regexes run case-insensitively when the text is case-folded (a pattern's capitals still match)."""
+        return self.options.casefold
+
+    def fold_pattern(self, pattern: str) -> str:
+        """A regex rewritten for the normalised text (Traditional and full-width characters folded)."""
+        from ..match.regex import fold_pattern
+
+        return fold_pattern(pattern, self.fold_char)
+
     def normalize(self, text: str) -> str:
         """Normalise a pattern (a phrase from a pack) exactly as utterance text is normalised."""
         return self.view(text).norm
@@ -132,7 +147,23 @@ class Normalizer:
         if self._irregular.isdisjoint(text):
             # Fast path, most utterances: every character folds to exactly one character, so the
             # offset map is the identity and str.translate does the folding in C.
-            return TextView(text, text.translate(self._table), range(len(text)), range(1, len(text) + 1))
+            view = TextView(text, text.translate(self._table), range(len(text)), range(1, len(text) + 1))
+        else:
+            view = self._build_mapped_view(text)
+        if self._traditional and not self._traditional.isdisjoint(text):
+            view = self._convert_phrases(view)
+        return view
+
+    def _convert_phrases(self, view: TextView) -> TextView:
+        """Traditional text: convert phrase by phrase (OpenCC), so 著急 becomes 着急 and 瞭解 了解, where the
+        character tables alone keep 著 and 瞭. Only when lengths agree, so the offset map stays valid."""
+        converted = self._converter()(view.norm)
+        if len(converted) != len(view.norm) or converted == view.norm:
+            return view
+        return TextView(view.original, converted, view.starts, view.ends)
+
+    def _build_mapped_view(self, text: str) -> TextView:
+        keep_space = _clause_spaces(text)
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -146,9 +177,11 @@ class Normalizer:
                     pending_space = index
                 continue
             if pending_space is not None:
-                # Keep one space only between two ASCII words ("call back"); drop it between Chinese
-                # characters, so ASR output like "感 谢 您" matches 感谢您.
-                if out and out[-1] in _ASCII_WORD and folded[0] in _ASCII_WORD:
+                # One space is kept between two ASCII words ("call back") and between two chunks of
+                # text that are clauses (这个我也不清楚 没见过); it is dropped inside ASR output spelt out
+                # character by character ("感 谢 您" matches 感谢您).
+                ascii_words = bool(out) and out[-1] in _ASCII_WORD and folded[0] in _ASCII_WORD
+                if out and (ascii_words or pending_space in keep_space):
                     out.append(" ")
                     starts.append(pending_space)
                     ends.append(pending_space + 1)
@@ -158,6 +191,22 @@ class Normalizer:
                 starts.append(index)
                 ends.append(index + 1)
         return TextView(text, "".join(out), tuple(starts), tuple(ends))
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _clause_spaces(text: str) -> set[int]:
+    """Start offsets of the whitespace runs that separate two chunks of at least two characters each:
+    those mark a pause between clauses, not ASR spelling out single characters."""
+    runs = [m.span() for m in _SPACE_RUN.finditer(text)]
+    keep = set()
+    for i, (start, end) in enumerate(runs):
+        before_start = runs[i - 1][1] if i else 0
+        after_end = runs[i + 1][0] if i + 1 < len(runs) else len(text)
+        if start - before_start >= 2 and after_end - end >= 2:
+            keep.add(start)
+    return keep
 
 
 def normalize_all(normalizer: Normalizer, phrases: Iterable[str]) -> list[str]:
