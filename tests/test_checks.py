@@ -794,7 +794,7 @@ def test_bank_timed_call_silence_answer_delay_and_channels(checker):
     assert [(f.rule_id, f.utterance_index, f.severity) for f in phone.findings if f.rule_id in TIMING_CHECKS] == [
         ("answer_delay", 0, "minor"),
         ("silence_phone", 2, "minor"),
-        ("speech_rate", None, "info"),
+        ("speech_rate", None, "minor"),
     ]
     assert phone.notes == ()
     online = _bank(checker, *turns, channel="online", times=times)
