@@ -130,7 +130,7 @@ def run_batch(
     in_flight_limit = max_in_flight or workers * 4
     numbered = enumerate(items)
     pending: deque[tuple[Future, list[tuple[int, Any]]]] = deque()
-    options = {"cache_dir": checker.cache_dir, "role_map": checker.role_map}
+    options = {"cache_dir": checker.cache_dir, "role_map": checker.role_map, "limits": checker.limits}
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),

@@ -8,6 +8,7 @@ matchers (cached by text) → context filters (speaker, window, boundaries, nega
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
@@ -39,6 +40,40 @@ from .text import NormalizeOptions, Normalizer, Segmenter, TextView
 
 TranscriptLike = Union[Transcript, dict, str, Path]
 
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits per transcript. A transcript over a limit is refused with an InputError (in a batch:
+    an error row) instead of tying up a worker; raise them when your recordings really are that long."""
+
+    max_utterances: int = 50_000
+    max_utterance_chars: int = 100_000
+    max_transcript_chars: int = 2_000_000
+
+    def check(self, call: Transcript) -> None:
+        if len(call.utterances) > self.max_utterances:
+            raise InputError(
+                f"{len(call.utterances)} utterances; the limit is {self.max_utterances} (Checker(limits=…))",
+                source=call.id,
+                field="utterances",
+            )
+        total = 0
+        for index, utterance in enumerate(call.utterances):
+            size = len(utterance.text)
+            total += size
+            if size > self.max_utterance_chars:
+                raise InputError(
+                    f"{size} characters; the limit is {self.max_utterance_chars} (Checker(limits=…))",
+                    source=call.id,
+                    field=f"utterances[{index}].text",
+                )
+        if total > self.max_transcript_chars:
+            raise InputError(
+                f"{total} characters in all; the limit is {self.max_transcript_chars} (Checker(limits=…))",
+                source=call.id,
+                field="utterances",
+            )
+
 _METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
 
 
@@ -52,6 +87,7 @@ class Checker:
         cache_dir: Optional[Path] = None,
         role_map: Optional[RoleMap] = None,
         cache_size: int = 65536,
+        limits: Optional[Limits] = None,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
         self.pack_hash = pack_hash(self.pack)
@@ -62,11 +98,13 @@ class Checker:
                 fullwidth=options.fullwidth,
                 casefold=options.casefold,
                 traditional=options.traditional,
+                numerals=options.numerals,
                 fillers=tuple(options.fillers),
             ),
             cache_size=cache_size,
         )
         self.cache_dir = cache_dir
+        self.limits = limits or Limits()
         self.segmenter = Segmenter(self.pack.dictionary_words(), hmm=self.pack.hmm, cache_dir=cache_dir)
         self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
         self._stages = [s for s in self.pack.stages if s.enabled]
@@ -261,6 +299,7 @@ class Checker:
     def check(self, transcript: TranscriptLike) -> Report:
         """Check one transcript: a ``Transcript``, a dict or a JSON string in the JSON format, or a path."""
         call = self._coerce(transcript)
+        self.limits.check(call)
         utterances = call.utterances
         offsets = call.utterance_offsets()
         totals: dict[str, int] = {}

@@ -8,6 +8,7 @@ ran before matching.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,6 +24,9 @@ SEVERITY_ORDER: dict[str, int] = {"info": 0, "minor": 1, "major": 2, "critical":
 def severity_at_least(severity: str, threshold: str) -> bool:
     """True when ``severity`` is as serious as ``threshold`` or more."""
     return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def elapsed(later: float, earlier: float) -> float:
@@ -50,6 +54,18 @@ class Utterance(_Frozen):
     def _finite(cls, value: Optional[float]) -> Optional[float]:
         if value is not None and not math.isfinite(value):
             raise ValueError("must be a finite number of seconds")
+        if value is not None and value < 0:
+            raise ValueError(f"must not be negative ({value}): seconds from the start of the recording")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        # A lone surrogate (from JSON "\ud800") cannot be written out as UTF-8: reject it here, with
+        # its position, rather than fail later when a report is printed.
+        found = _SURROGATE.search(value)
+        if found:
+            raise ValueError(f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}")
         return value
 
     @model_validator(mode="after")

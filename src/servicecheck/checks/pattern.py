@@ -8,7 +8,12 @@ from .base import CheckContext
 def run(check, ctx: CheckContext) -> list:
     findings = []
     for index in ctx.speaker_indexes(check.speaker):
-        for start, end, pattern in ctx.find_text(index, [], check.regex):
+        spans = sorted(ctx.find_text(index, [], check.regex), key=lambda s: (s[0] - s[1], s[0]))
+        chosen: list[tuple[int, int, str]] = []
+        for start, end, pattern in spans:  # longest first; overlapping matches are one finding
+            if all(end <= s or start >= e for s, e, _ in chosen):
+                chosen.append((start, end, pattern))
+        for start, end, pattern in sorted(chosen):
             findings.append(
                 ctx.finding(
                     check,

@@ -14,6 +14,7 @@ def run(check, ctx: CheckContext) -> list:
     speaker = utterances[hits[0].utterance_index].speaker
     of_all = check.window.of == "all"
     indexes = ctx.speaker_indexes("any" if of_all else speaker)
+    rank = {utterance_index: number for number, utterance_index in enumerate(indexes)}
     starts = [u.start for u in utterances if u.start is not None]
     ends = [u.end for u in utterances if u.end is not None]
     for hit in hits:
@@ -21,7 +22,7 @@ def run(check, ctx: CheckContext) -> list:
         position = Position(
             index=index,
             total=len(utterances),
-            speaker_index=indexes.index(index) if index in indexes else index,
+            speaker_index=rank.get(index, index),
             speaker_total=len(indexes),
             start=utterances[index].start,
             call_start=min(starts) if starts else None,

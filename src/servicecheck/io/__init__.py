@@ -45,13 +45,18 @@ def _records_from_stream(stream: BinaryIO, source: str, fmt: str, role_map: Role
         yield parse_text(text, source, role_map, stem)
 
 
+_SNIFF_BYTES = 4 << 20
+
+
 def _sniff(stream: BinaryIO) -> tuple[str, BinaryIO]:
     """Guess the format from the first line; returns a stream that still starts at the beginning."""
-    first = stream.readline()
+    first = stream.readline(_SNIFF_BYTES)
     rest = stream
     head = first.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         fmt = "json"
+    elif head.startswith(b"{") and len(first) >= _SNIFF_BYTES and not first.endswith(b"\n"):
+        fmt = "jsonl"  # a first line longer than the sniffing window: one (large) record per line
     elif head.startswith(b"{"):
         import json
 
@@ -90,6 +95,15 @@ class _Prepended(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
         head, self._first = self._first or b"", None
         return head + self._stream.read()
+
+    def readline(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if self._first:
+            if size is None or size < 0 or size >= len(self._first):
+                line, self._first = self._first, None
+            else:
+                line, self._first = self._first[:size], self._first[size:]
+            return line
+        return self._stream.readline(size)
 
 
 def _format_of(path: Path) -> Optional[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterator
 
 from ..errors import InputError
 from .records import Record, transcript_from_dict
@@ -31,13 +31,28 @@ def _parse(text: str, source: str, line: int) -> object:
         raise InputError("invalid JSON: nested too deeply", source=source, line=line) from None
 
 
-def iter_jsonl(lines: Iterable[bytes], source: str, role_map: RoleMap) -> Iterator[Record]:
+def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Lines of at most ``limit`` bytes, and whether the line was longer (its rest is skipped in
+    chunks, never held in memory)."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line, False
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+        yield b"", True
+
+
+def iter_jsonl(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Record]:
     """One record per non-blank line; a bad line becomes an error record and reading goes on."""
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+    for number, (raw, too_long) in enumerate(_bounded_lines(stream, MAX_LINE_BYTES), start=1):
+        if not too_long and not raw.strip():
             continue
         try:
-            if len(raw) > MAX_LINE_BYTES:
+            if too_long:
                 raise InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
             data = _parse(_decode(raw, source, number), source, number)
             yield Record(source, number, transcript_from_dict(data, role_map, source=source, line=number))

@@ -420,6 +420,9 @@ class Normalization(_Strict):
     fullwidth: bool = True
     casefold: bool = True
     traditional: bool = True
+    numerals: bool = Field(
+        True, description="runs of three or more Chinese digits (幺三五…) read as ASCII digits, one for one"
+    )
     fillers: list[str] = Field(default_factory=list, description="single characters ignored for matching")
 
     @field_validator("fillers")

@@ -28,6 +28,7 @@ class NormalizeOptions:
     fullwidth: bool = True  # NFKC: full-width letters, digits and punctuation to half-width
     casefold: bool = True
     traditional: bool = True  # Traditional to Simplified Chinese (OpenCC t2s, character level)
+    numerals: bool = True  # 幺三五二… (three or more Chinese digits in a row) read as 1352…
     fillers: tuple[str, ...] = ()  # single characters dropped for matching, e.g. 呃
 
 
@@ -152,6 +153,8 @@ class Normalizer:
             view = self._build_mapped_view(text)
         if self._traditional and not self._traditional.isdisjoint(text):
             view = self._convert_phrases(view)
+        if self.options.numerals and not _CHINESE_DIGIT_SET.isdisjoint(view.norm):
+            view = _convert_numerals(view)
         return view
 
     def _convert_phrases(self, view: TextView) -> TextView:
@@ -194,6 +197,19 @@ class Normalizer:
 
 
 _SPACE_RUN = re.compile(r"\s+")
+_CHINESE_DIGITS = "零〇一二三四五六七八九幺两"
+_CHINESE_DIGIT_SET = frozenset(_CHINESE_DIGITS)
+_DIGIT_RUN = re.compile(f"[{_CHINESE_DIGITS}]{{3,}}")
+_TO_ASCII = str.maketrans(_CHINESE_DIGITS, "0012345678912")
+
+
+def _convert_numerals(view: TextView) -> TextView:
+    """Numbers read out digit by digit (手机号幺三五…, 工号二零三一) become ASCII digits, one character
+    for one, so the offset map stays as it is. Shorter runs (三个工作日, 一二) stay words."""
+    norm = _DIGIT_RUN.sub(lambda m: m.group().translate(_TO_ASCII), view.norm)
+    if norm == view.norm:
+        return view
+    return TextView(view.original, norm, view.starts, view.ends)
 
 
 def _clause_spaces(text: str) -> set[int]:
