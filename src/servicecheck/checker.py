@@ -139,24 +139,45 @@ class Checker:
         return view, tuple(self.compiled.find(view))
 
     def _decide(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> tuple[Optional[str], list[str]]:
-        """Context filters: (why the candidate is dropped or None, notes explaining a kept one)."""
-        notes: list[str] = []
-        if rule.rule.boundary == "token" and candidate.method in ("exact", "pinyin"):
-            if not on_token_boundaries(self.segmenter, view, candidate):
-                return "不在词边界上（分词切开了短语）", notes
-            notes.append("词边界对齐")
-        if rule.negation:
-            negator = negator_before(self.compiled, view, candidate)
-            if negator is not None:
-                return f"前文有否定词「{negator}」", notes
+        """Context filters: (why the candidate is dropped or None, notes explaining a kept one).
+
+        Cheapest first: string searches (unless, context) before anything that needs jieba (negation,
+        token boundaries), so most dropped candidates never cause a segmentation."""
         if rule.unless:
             phrase = unless_phrase(rule, view, candidate)
             if phrase is not None:
-                return f"与排除短语「{phrase}」重叠", notes
-        reason, context_notes = context_verdict(rule, view, candidate)
+                return f"与排除短语「{phrase}」重叠", []
+        reason, notes = context_verdict(rule, view, candidate)
         if reason is not None:
-            return reason, notes
-        return None, notes + context_notes
+            return reason, []
+        if rule.negation:
+            negator = negator_before(self.compiled, view, candidate)
+            if negator is not None:
+                return f"前文有否定词「{negator}」", []
+        if rule.rule.boundary == "token" and candidate.method in ("exact", "pinyin"):
+            if not on_token_boundaries(self.segmenter, view, candidate):
+                return "不在词边界上（分词切开了短语）", []
+            notes.insert(0, "词边界对齐")
+        return None, notes
+
+    def _anchor_reachable(self, view: TextView, candidates: tuple[Candidate, ...]) -> dict[str, set[Candidate]]:
+        """Anchored candidates that could still be at the start (end) once filters ran: anchoring over
+        ALL candidates of the stage gives a superset, so the rest can be dropped before any
+        segmentation. The exact anchor check runs again on the accepted hits."""
+        anchors = self.compiled.anchored_stages
+        if not anchors:
+            return {}
+        rules = self.compiled.rules
+        by_stage: dict[str, list[Candidate]] = {}
+        for candidate in candidates:
+            stage = rules[candidate.rule].stage.id
+            if stage in anchors:
+                by_stage.setdefault(stage, []).append(candidate)
+        reachable: dict[str, set[Candidate]] = {"start": set(), "end": set()}
+        for stage, items in by_stage.items():
+            for anchor in anchors[stage]:
+                reachable[anchor] |= anchored_hits(view, items, anchor)
+        return reachable
 
     def _utterance_hits(
         self, text: str, speaker: str, position: Position, trace: Optional[list] = None
@@ -171,6 +192,7 @@ class Checker:
         if not candidates:
             return view, []
         rules = self.compiled.rules
+        reachable = self._anchor_reachable(view, candidates)
         accepted: dict[str, list[tuple[Candidate, CompiledRule, list[str]]]] = {}
         for candidate in candidates:
             rule = rules[candidate.rule]
@@ -178,6 +200,8 @@ class Checker:
                 reason: Optional[str] = f"规则只适用于 {rule.speaker}"
             elif not in_window(rule, position):
                 reason = "不在规则的位置窗口内"
+            elif rule.rule.anchor is not None and candidate not in reachable[rule.rule.anchor]:
+                reason = "不在句首" if rule.rule.anchor == "start" else "不在句末"
             else:
                 reason, notes = self._decide(rule, view, candidate)
                 if reason is None:

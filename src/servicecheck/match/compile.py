@@ -40,6 +40,7 @@ class CompiledRule:
     speaker: str  # agent / customer / other / any
     negation: bool
     unless: tuple[str, ...]  # normalised
+    unless_index: Optional[PhraseIndex]  # the same phrases as one automaton (shared by equal lists)
     context_all: tuple[CompiledCondition, ...]
     context_any: tuple[CompiledCondition, ...]
     context_none: tuple[CompiledCondition, ...]
@@ -66,6 +67,7 @@ class CompiledPack:
         self.regexes: list[tuple[int, str, str]] = []  # (rule, pattern as written, pattern for the view)
         self.sequences: list[TokenSequence] = []
         self.negators = frozenset(n for n in (norm(x) for x in pack.negators) if n)
+        self._unless_indexes: dict[tuple[str, ...], PhraseIndex] = {}
 
         order = 0
         for stage in pack.stages:
@@ -91,14 +93,31 @@ class CompiledPack:
                         self.fuzzy.add(norm(phrase), index, phrase, rule.fuzzy.threshold)
                 for items in rule.tokens:
                     self.sequences.append(TokenSequence(index, parse_sequence(items, norm), describe(items)))
+        # Stages with anchored rules, and their anchors: the checker pre-filters those candidates.
+        self.anchored_stages: dict[str, set[str]] = {}
+        for compiled in self.rules:
+            if compiled.rule.anchor is not None:
+                self.anchored_stages.setdefault(compiled.stage.id, set()).add(compiled.rule.anchor)
         self.phrases.build()
         for index in self.pinyin.values():
             index.build()
         self.ignore_case = normalizer.ignore_case
         self.regex_set = RegexSet([folded for _, _, folded in self.regexes], self.ignore_case)
 
+    def _unless_index(self, phrases: tuple[str, ...]) -> Optional[PhraseIndex]:
+        if not phrases:
+            return None
+        index = self._unless_indexes.get(phrases)
+        if index is None:
+            index = PhraseIndex(method="unless")
+            for phrase in phrases:
+                index.add(phrase, 0, phrase)
+            self._unless_indexes[phrases] = index.build()
+        return index
+
     def _compile_rule(self, index: int, order: int, stage: Stage, rule: Rule) -> CompiledRule:
         norm = self.normalizer.normalize
+        unless = tuple(u for u in (norm(x) for x in rule.unless) if u)
 
         def conditions(items) -> tuple[CompiledCondition, ...]:
             return tuple(
@@ -120,7 +139,8 @@ class CompiledPack:
             rule=rule,
             speaker=rule.speaker or stage.speaker,
             negation=stage.negation if rule.negation is None else rule.negation,
-            unless=tuple(u for u in (norm(x) for x in rule.unless) if u),
+            unless=unless,
+            unless_index=self._unless_index(unless),
             context_all=conditions(context.all) if context else (),
             context_any=conditions(context.any) if context else (),
             context_none=conditions(context.none) if context else (),

@@ -84,16 +84,19 @@ def negator_before(pack: CompiledPack, view: TextView, candidate: Candidate) -> 
 
 
 def unless_phrase(rule: CompiledRule, view: TextView, candidate: Candidate) -> Optional[str]:
-    text = view.norm
+    """The unless phrase overlapping the match (widened by ``unless_within``), if any. The rule's
+    unless phrases are found once per utterance, in one automaton pass, and reused for every candidate."""
+    if rule.unless_index is None:
+        return None
+    key = ("unless", id(rule.unless_index))
+    found = view._segmentation.get(key)
+    if found is None:
+        found = view._segmentation[key] = rule.unless_index.find(view.norm)
     low = candidate.start - rule.rule.unless_within
     high = candidate.end + rule.rule.unless_within
-    for phrase in rule.unless:
-        search_from = max(0, low - len(phrase) + 1)
-        position = text.find(phrase, search_from)
-        while position != -1 and position < high:
-            if position + len(phrase) > low:
-                return phrase
-            position = text.find(phrase, position + 1)
+    for occurrence in found:
+        if occurrence.start < high and occurrence.end > low:
+            return occurrence.pattern
     return None
 
 
