@@ -69,24 +69,26 @@ def find_spans(pattern: str, text: str, ignore_case: bool = False) -> Iterator[t
 
 
 class RegexSet:
-    """Many patterns, one pass: RE2::Set says which patterns match at all, and only those are run for
-    their spans. Most utterances match none of a pack's regexes, so most pay for one scan only."""
+    """Many patterns, one pass: RE2's FilteredRE2 says which patterns could match an utterance (their
+    required literal atoms occur in it), and only those are run for their spans. Most utterances
+    contain the atoms of none or a few of a pack's regexes, so most pay for one cheap scan only.
+    ``matching`` may name a pattern that then finds nothing; it never leaves out one that matches."""
 
     def __init__(self, patterns: list[str], ignore_case: bool = False) -> None:
         self.patterns = list(patterns)
         self.ignore_case = ignore_case
-        self._set = None
+        self._filter = None
         if self.patterns:
-            self._set = re2.Set.SearchSet(_options(ignore_case))
+            self._filter = re2.Filter()
             for pattern in self.patterns:
-                compile_regex(pattern, ignore_case)  # the clear error message, before RE2::Set's terse one
-                self._set.Add(pattern)
-            self._set.Compile()
+                compile_regex(pattern, ignore_case)  # the clear error message, before RE2's terse one
+                self._filter.Add(pattern, _options(ignore_case))
+            self._filter.Compile()
 
     def __len__(self) -> int:
         return len(self.patterns)
 
     def matching(self, text: str) -> list[int]:
-        if self._set is None or not text:
+        if self._filter is None or not text:
             return []
-        return sorted(self._set.Match(text) or ())
+        return sorted(self._filter.Match(text, potential=True) or ())
