@@ -7,8 +7,9 @@
 
 __version__ = "0.1.0"
 
-from .checker import Checker, Limits, check  # noqa: E402
+from .checker import Checker, check  # noqa: E402
 from .errors import InputError, PackError, ServiceCheckError  # noqa: E402
+from .limits import Limits  # noqa: E402
 from .model import Finding, Report, StageResult, Token, Transcript, Utterance  # noqa: E402
 from .pack import Pack, load_pack  # noqa: E402
 

@@ -8,7 +8,6 @@ matchers (cached by text) → context filters (speaker, window, boundaries, nega
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
@@ -17,9 +16,9 @@ from . import __version__
 from .checks import CheckContext, pack_checks, run_checks
 from .errors import InputError
 from .io import RoleMap, read_transcript, transcript_from_dict
+from .limits import Limits
 from .match.base import Candidate
 from .match.compile import CompiledPack, CompiledRule
-from .match.regex import compile_regex
 from .match.context import (
     Position,
     anchored_hits,
@@ -29,50 +28,18 @@ from .match.context import (
     on_token_boundaries,
     unless_phrase,
 )
+from .match.regex import compile_regex
 from .model import Finding, Report, StageResult, Token, Transcript, Utterance
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .batch import RecordError
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
 from .score import score_report
 from .text import NormalizeOptions, Normalizer, Segmenter, TextView
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .batch import RecordError
+
 TranscriptLike = Union[Transcript, dict, str, Path]
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits per transcript. A transcript over a limit is refused with an InputError (in a batch:
-    an error row) instead of tying up a worker; raise them when your recordings really are that long."""
-
-    max_utterances: int = 50_000
-    max_utterance_chars: int = 100_000
-    max_transcript_chars: int = 2_000_000
-
-    def check(self, call: Transcript) -> None:
-        if len(call.utterances) > self.max_utterances:
-            raise InputError(
-                f"{len(call.utterances)} utterances; the limit is {self.max_utterances} (Checker(limits=…))",
-                source=call.id,
-                field="utterances",
-            )
-        total = 0
-        for index, utterance in enumerate(call.utterances):
-            size = len(utterance.text)
-            total += size
-            if size > self.max_utterance_chars:
-                raise InputError(
-                    f"{size} characters; the limit is {self.max_utterance_chars} (Checker(limits=…))",
-                    source=call.id,
-                    field=f"utterances[{index}].text",
-                )
-        if total > self.max_transcript_chars:
-            raise InputError(
-                f"{total} characters in all; the limit is {self.max_transcript_chars} (Checker(limits=…))",
-                source=call.id,
-                field="utterances",
-            )
 
 _METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
 
@@ -350,11 +317,34 @@ class Checker:
                     )
                 )
 
-        stage_results = []
+        stage_results = self._stage_results(findings, utterances)
+        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
+        findings.extend(run_checks(self._checks, context))
+        score, passed, breakdown = score_report(self.pack, findings)
+        return Report(
+            transcript_id=call.id,
+            pack_id=self.pack.id,
+            pack_version=self.pack.version,
+            pack_hash=self.pack_hash,
+            library_version=__version__,
+            findings=tuple(findings),
+            stages=tuple(stage_results),
+            score=score,
+            passed=passed,
+            breakdown=breakdown,
+            notes=tuple(context.notes),
+        )
+
+    def _stage_results(self, findings: list[Finding], utterances) -> list[StageResult]:
+        """One result per enabled stage; a required stage with no hit adds a ``missing`` finding."""
+        by_stage: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_stage.setdefault(finding.stage, []).append(finding)
+        results = []
         for stage in self._stages:
-            stage_findings = [f for f in findings if f.stage == stage.id and f.kind != "missing"]
+            stage_findings = by_stage.get(stage.id, [])
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
-            stage_results.append(
+            results.append(
                 StageResult(
                     stage=stage.id,
                     name=stage.name,
@@ -377,22 +367,7 @@ class Checker:
                         suggestion=stage.suggestion,
                     )
                 )
-        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
-        findings.extend(run_checks(self._checks, context))
-        score, passed, breakdown = score_report(self.pack, findings)
-        return Report(
-            transcript_id=call.id,
-            pack_id=self.pack.id,
-            pack_version=self.pack.version,
-            pack_hash=self.pack_hash,
-            library_version=__version__,
-            findings=tuple(findings),
-            stages=tuple(stage_results),
-            score=score,
-            passed=passed,
-            breakdown=breakdown,
-            notes=tuple(context.notes),
-        )
+        return results
 
     def check_many(
         self, items: Iterable[TranscriptLike], *, workers: int = 1, chunk_size: int = 32
