@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
+    render = commands.add_parser("render", help="the call with every finding marked (HTML page or text)")
+    render.add_argument("path", metavar="PATH", help="one transcript (JSON or text); - for stdin")
+    render.add_argument("--pack", default="bank-cn")
+    render.add_argument("--format", choices=("html", "text"), default="html")
+    render.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+
     explain = commands.add_parser("explain", help="show every candidate match in a sentence and its fate")
     explain.add_argument("text", help="one utterance")
     explain.add_argument("--pack", default="bank-cn")
@@ -129,6 +135,26 @@ def _run_check(args: argparse.Namespace) -> int:
     return 1 if (worst_hit or failed) else 0
 
 
+def _run_render(args: argparse.Namespace) -> int:
+    from .checker import Checker
+    from .highlight import render_html, render_text
+    from .io import read_transcripts
+
+    checker = Checker(args.pack)
+    pages = []
+    for transcript in read_transcripts(args.path, checker.role_map):
+        report = checker.check(transcript)
+        pages.append((render_html if args.format == "html" else render_text)(transcript, report))
+    if not pages:
+        raise InputError("no transcript to render", source=str(args.path))
+    text = "".join(pages)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _run_explain(args: argparse.Namespace) -> int:
     from .checker import Checker
     from .render import table
@@ -166,7 +192,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    runners = {"check": _run_check, "schema": _run_schema, "explain": _run_explain}
+    runners = {"check": _run_check, "schema": _run_schema, "explain": _run_explain, "render": _run_render}
     from .tools import TOOL_RUNNERS
 
     runners.update(TOOL_RUNNERS)
