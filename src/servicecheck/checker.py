@@ -33,6 +33,7 @@ from .model import Finding, Report, StageResult, Token, Transcript, Utterance
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
 from .score import score_report
+from .spans import DisjointSpans
 from .text import NormalizeOptions, Normalizer, Segmenter, TextView
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -389,9 +390,9 @@ def _resolve_overlaps(
     """Keep the best of overlapping hits of one stage (see ``METHOD_PRIORITY``); deterministic."""
     ordered = sorted(hits, key=lambda h: h[0].sort_key(h[1].order))
     chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
+    taken = DisjointSpans()  # O(log n) per hit: a long utterance can hold tens of thousands of hits
     for hit in ordered:
-        candidate = hit[0]
-        if all(candidate.end <= c.start or candidate.start >= c.end for c, _, _ in chosen):
+        if taken.add(hit[0].start, hit[0].end):
             chosen.append(hit)
     return chosen
 

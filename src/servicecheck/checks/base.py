@@ -23,6 +23,7 @@ class CheckContext:
     phrase_indexes: dict = field(default_factory=dict)  # shared by the Checker: phrases → automaton
     offsets: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _hit_utterances: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.offsets = self.transcript.utterance_offsets()
@@ -42,6 +43,15 @@ class CheckContext:
             for f in self.hits
             if f.stage == stage and f.utterance_index is not None and (speaker in (None, "any") or f.speaker == speaker)
         ]
+
+    def stage_utterances(self, stage: str, speaker: Optional[str] = None) -> frozenset[int]:
+        """Indexes of the utterances with a hit of ``stage``; computed once per stage and speaker, so
+        asking about every utterance of a long call stays linear."""
+        key = (stage, speaker)
+        found = self._hit_utterances.get(key)
+        if found is None:
+            found = self._hit_utterances[key] = frozenset(f.utterance_index for f in self.stage_hits(stage, speaker))
+        return found
 
     def speaker_indexes(self, speaker: str) -> list[int]:
         return [i for i, u in enumerate(self.utterances) if speaker in ("any", u.speaker)]

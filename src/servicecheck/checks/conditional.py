@@ -41,7 +41,7 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
 
 def _satisfied(requirement, index: int, ctx: CheckContext) -> bool:
     if requirement.stage:
-        if any(h.utterance_index == index for h in ctx.stage_hits(requirement.stage, requirement.speaker)):
+        if index in ctx.stage_utterances(requirement.stage, requirement.speaker):
             return True
     if requirement.phrases or requirement.regex:
         if requirement.speaker in ("any", ctx.utterances[index].speaker):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..spans import DisjointSpans
 from .base import CheckContext
 
 
@@ -10,8 +11,9 @@ def run(check, ctx: CheckContext) -> list:
     for index in ctx.speaker_indexes(check.speaker):
         spans = sorted(ctx.find_text(index, [], check.regex), key=lambda s: (s[0] - s[1], s[0]))
         chosen: list[tuple[int, int, str]] = []
+        taken = DisjointSpans()
         for start, end, pattern in spans:  # longest first; overlapping matches are one finding
-            if all(end <= s or start >= e for s, e, _ in chosen):
+            if taken.add(start, end):
                 chosen.append((start, end, pattern))
         for start, end, pattern in sorted(chosen):
             findings.append(

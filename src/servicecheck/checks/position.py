@@ -17,6 +17,8 @@ def run(check, ctx: CheckContext) -> list:
     rank = {utterance_index: number for number, utterance_index in enumerate(indexes)}
     starts = [u.start for u in utterances if u.start is not None]
     ends = [u.end for u in utterances if u.end is not None]
+    call_start = min(starts) if starts else None  # once, not per hit: a long call has many hits
+    call_end = max(ends) if ends else None
     for hit in hits:
         index = hit.utterance_index
         position = Position(
@@ -25,8 +27,8 @@ def run(check, ctx: CheckContext) -> list:
             speaker_index=rank.get(index, index),
             speaker_total=len(indexes),
             start=utterances[index].start,
-            call_start=min(starts) if starts else None,
-            call_end=max(ends) if ends else None,
+            call_start=call_start,
+            call_end=call_end,
         )
         if in_window_bounds(check.window, position):
             return []

@@ -5,6 +5,8 @@ They need ``start``/``end`` times; a transcript without them gets a note in the 
 
 from __future__ import annotations
 
+import heapq
+
 from ..text.chars import content_length, strip_punctuation
 from ..model import elapsed
 from .base import CheckContext, seconds
@@ -78,32 +80,36 @@ def _is_backchannel(check, ctx: CheckContext, index: int) -> bool:
 
 
 def interruption(check, ctx: CheckContext) -> list:
+    """Each agent turn is compared with the customer turn in progress when it starts: of the customer
+    turns that started by then and still run more than ``min_overlap_seconds`` past it, the earliest
+    (by start, end, index), whatever order the transcript lists them in.
+
+    One sweep over the turns sorted by start time, O(n log n): a customer turn that no longer
+    overlaps an agent turn by enough cannot overlap any later-starting agent turn by enough."""
     if _untimed(check, ctx):
         return []
     utterances = ctx.utterances
-    # Sorted by start, whatever order the transcript lists them in.
     customers = sorted((u.start, u.end, i) for i, u in enumerate(utterances) if u.speaker == "customer")
-    findings = []
-    for index, utterance in enumerate(utterances):
-        if utterance.speaker != "agent":
+    agents = sorted((u.start, i) for i, u in enumerate(utterances) if u.speaker == "agent")
+    started: list[tuple[float, float, int]] = []  # heap of the customer turns that started by ``begin``
+    following = 0
+    found = []
+    for begin, index in agents:
+        while following < len(customers) and customers[following][0] <= begin:
+            heapq.heappush(started, customers[following])
+            following += 1
+        while started and not (begin < started[0][1] and elapsed(started[0][1], begin) > check.min_overlap_seconds):
+            heapq.heappop(started)  # over (or nearly) by now: over for every later agent turn too
+        if not started or _is_backchannel(check, ctx, index):
             continue
-        begin = utterance.start
-        for start, end, other_index in customers:
-            if start > begin:
-                break  # sorted by start: later customer turns cannot be in progress
-            if start <= begin < end and elapsed(end, begin) > check.min_overlap_seconds:
-                if _is_backchannel(check, ctx, index):
-                    break
-                findings.append(
-                    ctx.finding(
-                        check,
-                        index,
-                        f"坐席在 {seconds(begin)} 开口，客户第 {other_index} 句到 {seconds(end)} 才结束"
-                        f"（抢话 {elapsed(end, begin):.1f} 秒）",
-                    )
-                )
-                break
-    return findings
+        _, end, other_index = started[0]
+        message = (
+            f"坐席在 {seconds(begin)} 开口，客户第 {other_index} 句到 {seconds(end)} 才结束"
+            f"（抢话 {elapsed(end, begin):.1f} 秒）"
+        )
+        found.append((index, ctx.finding(check, index, message)))
+    found.sort(key=lambda pair: pair[0])
+    return [finding for _, finding in found]
 
 
 def speech_rate(check, ctx: CheckContext) -> list:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from ..spans import DisjointSpans
 from .base import Candidate
 
 
@@ -83,8 +84,9 @@ class FuzzyIndex:
         # Best windows first; keep those that do not overlap a better one.
         scored.sort(key=lambda s: (-s[0], -(s[2] - s[1]), s[1]))
         chosen: list[tuple[float, int, int]] = []
+        taken = DisjointSpans()
         for score, start, end in scored:
-            if all(end <= s or start >= e for _, s, e in chosen):
+            if taken.add(start, end):
                 chosen.append((score, start, end))
         return [
             Candidate(phrase.rule, start, end, "fuzzy", round(score / 100, 4), phrase.pattern)
