@@ -83,6 +83,24 @@ def _cpu_seconds() -> float:
     return total
 
 
+def _code_hash() -> str:
+    """Hash of the servicecheck sources and the bank-cn pack this child imported.
+
+    Other engineers commit to the same checkout while the benchmark runs; the parent compares these
+    hashes across children and warns when the figures mix versions of the code.
+    """
+    import servicecheck
+    from servicecheck.pack.load import builtin_pack_path
+
+    root = Path(servicecheck.__file__).resolve().parent
+    files = sorted(root.rglob("*.py")) + [p for p in [builtin_pack_path("bank-cn")] if p]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(path.anchor)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 class Meter:
     """Streams the corpus one call at a time and times only the work done on each call.
 
@@ -194,7 +212,7 @@ def child_servicecheck(args: argparse.Namespace) -> dict:
         report = checker.check(transcript)
         meter.stop()
         fingerprint.add(report)
-    return meter.result(parse_seconds=parse, **fingerprint.result())
+    return meter.result(parse_seconds=parse, code=_code_hash(), **fingerprint.result())
 
 
 class TreeSampler:
@@ -306,6 +324,7 @@ def child_workers(args: argparse.Namespace) -> dict:
         "peak_rss_mb": _peak_rss_mb(),
         "workers": args.workers,
         "first_result": first,
+        "code": _code_hash(),
         **fingerprint.result(),
         **sampler.summary(),
     }
@@ -363,7 +382,7 @@ def child_cold(args: argparse.Namespace) -> dict:
     t5 = time.perf_counter()
     assert servicecheck.__version__ and report.transcript_id == first["id"]
     return {"total": t5 - t0, "import": t1 - t0, "load_pack": t2 - t1, "checker": t3 - t2, "jieba": t4 - t3,
-            "first_check": t5 - t4, "peak_rss_mb": _peak_rss_mb()}
+            "first_check": t5 - t4, "peak_rss_mb": _peak_rss_mb(), "code": _code_hash()}
 
 
 def _shorten_paths(stats) -> None:
@@ -480,6 +499,19 @@ class Runner:
         return result
 
 
+def _git_state() -> str:
+    repo = HERE.parent
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h %ci"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "src", "rules"],
+                               capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "servicecheck checkout: git state unknown"
+    extra = f", {len(dirty)} uncommitted change(s) under src/ and rules/" if dirty else ", src/ and rules/ clean"
+    return f"servicecheck checkout at commit {head}{extra}"
+
+
 def _load_avg() -> str:
     try:
         return "load %.2f %.2f %.2f" % os.getloadavg()
@@ -527,6 +559,7 @@ def _cold_line(label: str, runs: list[dict]) -> str:
 def parent(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print(f"servicecheck benchmark — python {sys.version.split()[0]}, {os.cpu_count()} cores, {_load_avg()}")
+    print(_git_state())
     t0 = time.perf_counter()
     calls = corpus_mod.generate(args.calls, args.utterances, args.seed)
     generation = time.perf_counter() - t0
@@ -644,7 +677,13 @@ def parent(args: argparse.Namespace) -> int:
                     print(f"    WARNING: findings differ from (b): {r['findings']} vs {b['findings']}")
             if (os.cpu_count() or 1) < args.workers_max:
                 print(f"  note: only {os.cpu_count()} cores")
+        codes = {r["code"] for r in [b, *workers.values(), *warm_runs, *cold_series["empty"]] if "code" in r}
         print()
+        if len(codes) > 1:
+            print(f"WARNING: servicecheck's sources or the pack changed while the benchmark ran ({len(codes)} versions "
+                  f"seen: {', '.join(sorted(codes))}); the figures above mix versions: run it again")
+        else:
+            print(f"servicecheck sources + pack hash {codes.pop() if codes else 'n/a'} (the same in every child)")
         print(f"[{_load_avg()}] total benchmark time {time.perf_counter() - started:.0f} s")
         return 0
     finally:
