@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 from pydantic import BaseModel, ConfigDict
 
 from .io.records import Record
-from .model import Report
+from .model import _SURROGATE, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checker import Checker
@@ -53,12 +53,30 @@ def _describe(item: Any) -> tuple[Optional[str], Optional[int]]:
 
 
 def _transcript_id(item: Any) -> Optional[str]:
-    if isinstance(item, Record) and item.transcript is not None:
-        return item.transcript.id
-    if isinstance(item, dict):
-        value = item.get("id")
-        return str(value) if value is not None else None
-    return getattr(item, "id", None) if not isinstance(item, (str, Path)) else None
+    """The id of a bad item, for its error row, when it has a usable one. Never raises: the id is as
+    untrusted as the rest of the item (a 5,000-digit number, an object, a property that fails)."""
+    try:
+        if isinstance(item, Record):
+            value = item.transcript.id if item.transcript is not None else None
+        elif isinstance(item, dict):
+            value = item.get("id")
+        elif isinstance(item, (str, Path, bytes)):
+            value = None
+        else:
+            value = getattr(item, "id", None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return value if isinstance(value, str) else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _encodable(text: Optional[str]) -> Optional[str]:
+    """``text`` with lone surrogates (a JSON "\\ud800", a file name that is not UTF-8) written as
+    ``\\udcff`` escapes, so an error row can always be printed as UTF-8."""
+    if text is None or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def check_one(checker: "Checker", item: Any, index: int) -> Result:
@@ -67,12 +85,16 @@ def check_one(checker: "Checker", item: Any, index: int) -> Result:
     try:
         if isinstance(item, Record):
             if item.error is not None:
-                return RecordError(source=source, line=line, index=index, error=str(item.error))
+                return RecordError(source=_encodable(source), line=line, index=index, error=_encodable(str(item.error)))
             item = item.transcript
         return checker.check(item)
     except Exception as exc:  # noqa: BLE001 - one bad record must never stop a batch; it becomes a row
         return RecordError(
-            source=source, line=line, index=index, transcript_id=_transcript_id(item), error=error_message(exc)
+            source=_encodable(source),
+            line=line,
+            index=index,
+            transcript_id=_encodable(_transcript_id(item)),
+            error=_encodable(error_message(exc)),
         )
 
 

@@ -93,6 +93,15 @@ class Transcript(_Frozen):
             return str(value)
         return value
 
+    @field_validator("id")
+    @classmethod
+    def _encodable_id(cls, value: str) -> str:
+        # The id is written into every report: a lone surrogate would make printing it fail.
+        found = _SURROGATE.search(value)
+        if found:
+            raise ValueError(f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}")
+        return value
+
     def utterance_offsets(self) -> list[int]:
         """Start of each utterance in the utterances joined with ``"\\n"`` (the global text)."""
         offsets, position = [], 0

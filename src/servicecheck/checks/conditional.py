@@ -28,13 +28,20 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
                 found.append((index, (start, end), f"「{ctx.utterances[index].text[start:end]}」"))
                 break  # one trigger per utterance is enough
     if trigger.repeat:
+        # Every utterance is compared with every earlier one: quadratic, bounded by Limits.max_utterances
+        # (see docs/reliability.md). An exact repeat needs no comparison, and is compared with once only.
         seen: list[str] = []
+        distinct: set[str] = set()
         for index in ctx.speaker_indexes(trigger.speaker):
             norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
             if len(norm) >= trigger.repeat_min_length:
-                if seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=trigger.repeat * 100):
+                if norm in distinct or (
+                    seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=trigger.repeat * 100)
+                ):
                     found.append((index, None, "客户重复提问"))
-                seen.append(norm)
+                if norm not in distinct:
+                    distinct.add(norm)
+                    seen.append(norm)
     found.sort(key=lambda t: (t[0], t[1] or (0, 0)))
     return found
 

@@ -13,11 +13,14 @@ MAX_LINE_BYTES = 64 << 20  # one JSONL record; larger lines become an error row,
 
 
 def _decode(raw: bytes, source: str, line: int) -> str:
+    """One JSON document (a JSONL line, or a whole .json file starting at ``line``) as text. A BOM in
+    front of it is dropped wherever it is: files joined with ``cat`` keep theirs mid-stream."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None
-    return text.lstrip("\ufeff") if line == 1 else text
+        where = line + raw.count(b"\n", 0, exc.start)  # a .json file spans many lines
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=where) from None
+    return text.lstrip("\ufeff")
 
 
 def _parse(text: str, source: str, line: int) -> object:
@@ -54,7 +57,8 @@ def iter_jsonl(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Rec
         try:
             if too_long:
                 raise InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
-            data = _parse(_decode(raw, source, number), source, number)
+            # Without its line break: JSON cut short would otherwise be reported on the next line.
+            data = _parse(_decode(raw, source, number).rstrip("\r\n"), source, number)
             yield Record(source, number, transcript_from_dict(data, role_map, source=source, line=number))
         except InputError as exc:
             yield Record(source, number, error=exc)

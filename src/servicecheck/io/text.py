@@ -30,8 +30,7 @@ def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Re
     # break inside an utterance at U+2028, U+0085, form feeds … and shift every later line number.
     for number, line in enumerate(text.split("\n"), start=1):
         line = line[:-1] if line.endswith("\r") else line
-        if number == 1:
-            line = line.lstrip("\ufeff")
+        line = line.lstrip("\ufeff")  # a BOM starts the file, or the next file after a `cat`
         if not line.strip():
             continue
         if line.lstrip().startswith("#"):

@@ -11,6 +11,7 @@ import re2
 # \b and \w are ASCII-only in RE2, so on Chinese text they silently mean something else than the
 # author expects. Reject them and point to the token boundary option instead.
 _ASCII_ONLY = re.compile(r"(?<!\\)(?:\\\\)*\\([bBwW])")
+_ONE_BYTE = re.compile(r"(?<!\\)(?:\\\\)*\\C")
 
 
 class RegexCompileError(ValueError):
@@ -28,6 +29,11 @@ def _options(ignore_case: bool = False) -> "re2.Options":
 @lru_cache(maxsize=4096)
 def compile_regex(pattern: str, ignore_case: bool = False) -> "re2._Regexp":
     """Compile with RE2 or raise ``RegexCompileError`` saying why, in words a pack author understands."""
+    if _ONE_BYTE.search(pattern):
+        raise RegexCompileError(
+            f"regex {pattern!r}: \\C matches one byte of UTF-8, not one character, and splits Chinese "
+            "characters; use . instead"
+        )
     found = _ASCII_ONLY.search(pattern)
     if found:
         raise RegexCompileError(

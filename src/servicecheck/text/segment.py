@@ -14,6 +14,7 @@ import tempfile
 import threading
 from bisect import bisect_right
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -51,6 +52,23 @@ def _private_dir(path: Path) -> Path:
         return Path(tempfile.mkdtemp(prefix="servicecheck-"))
 
 
+def _plausible(tokenizer: jieba.Tokenizer) -> bool:
+    """Whether the prefix dictionary jieba loaded looks like its own: a dict of a few hundred
+    thousand words and prefixes whose frequencies add up to the total (cheap: a few milliseconds;
+    jieba counts a word listed twice in its dictionary twice in the total, so allow a little less)."""
+    freq, total = tokenizer.FREQ, tokenizer.total
+    try:
+        return (
+            isinstance(freq, dict)
+            and len(freq) >= 100_000
+            and isinstance(total, int)
+            and total > 0
+            and 0.99 * total <= sum(freq.values()) <= total
+        )
+    except TypeError:
+        return False
+
+
 class Segmenter:
     """A private ``jieba.Tokenizer`` plus run-level caching. Safe to share between threads.
 
@@ -85,8 +103,19 @@ class Segmenter:
 
     def _build(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
-        tokenizer.tmp_dir = str(_private_dir(self._cache_dir or default_cache_dir()))
+        tokenizer.tmp_dir = str(_private_dir(Path(self._cache_dir) if self._cache_dir else default_cache_dir()))
         tokenizer.initialize()  # a corrupt cache file fails to unmarshal and jieba rebuilds it
+        if not _plausible(tokenizer):
+            # One that unmarshals into something else (truncated, overwritten) is not trusted either:
+            # it would crash the first cut or segment wrongly. Drop it and build the dictionary again.
+            try:
+                os.remove(os.path.join(tokenizer.tmp_dir, "jieba.cache"))
+            except OSError:
+                pass
+            tokenizer.initialized = False
+            tokenizer.initialize()
+            if not _plausible(tokenizer):  # the file could not be replaced: build in memory
+                tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
         for word, freq in self._words:
             # freq must be positive: add_word(freq=0) registers a force-split in jieba's global HMM.
             tokenizer.add_word(word, freq if freq else None)
@@ -149,7 +178,13 @@ class Segmenter:
         that overlap it (identical to the matching slice of ``tokens(view)``)."""
         cached = view._segmentation.get(self._tokens_key)
         if cached is not None:
-            return [t for t in cached if t[1] > start and t[0] < end]
+            # The tokens tile the text in order, so the ones overlapping the span are one slice of the
+            # list: found by bisection, not by a scan that made long utterances quadratic.
+            first = bisect_right(cached, start, key=itemgetter(1))
+            last = first
+            while last < len(cached) and cached[last][0] < end:
+                last += 1
+            return cached[first:last]
         norm = view.norm
         runs = self.runs(view)
         spans: list[tuple[int, int]] = []
