@@ -606,7 +606,7 @@ def parent(args: argparse.Namespace) -> int:
             print(f"[{_load_avg()}] (c) spaCy baseline ...", flush=True)
             c = runner.run("spacy")
         workers: dict[int, dict] = {}
-        for n in range(1, max(1, args.workers_max) + 1):
+        for n in range(1, args.workers_max + 1):
             print(f"[{_load_avg()}] check_many(workers={n}) ...", flush=True)
             workers[n] = runner.run("workers", "--workers", str(n))
             if "unavailable" in workers[n]:
@@ -655,7 +655,9 @@ def parent(args: argparse.Namespace) -> int:
         print()
         print("workers: checker.check_many(transcripts, workers=N), fresh process each, all transcripts built up front\n"
               "  (so this parent's RSS includes them; wall time includes starting the pool)")
-        if "unavailable" in workers.get(1, {}):
+        if not workers:
+            print("  skipped (--workers-max 0)")
+        elif "unavailable" in workers.get(1, {}):
             print(f"  unavailable: {workers[1]['unavailable']}")
         else:
             base = workers.get(1)
@@ -697,7 +699,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="utterances per call (default %(default)s)")
     parser.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED, help="corpus seed (default %(default)s)")
     parser.add_argument("--skip-spacy", action="store_true", help="skip the spaCy baseline (c)")
-    parser.add_argument("--workers-max", type=int, default=2, help="measure check_many(workers=N) up to N (default %(default)s)")
+    parser.add_argument("--workers-max", type=int, default=2, help="measure check_many(workers=N) for N = 1 .. this; 0 skips (default %(default)s)")
     parser.add_argument("--cold-repeats", type=int, default=3, help="cold-start runs per cache state (default %(default)s)")
     parser.add_argument("--profile", action="store_true",
                         help="only run (b) under cProfile and print the top 25 functions by cumulative time")
@@ -712,6 +714,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     if args.calls < 1 or args.utterances < 1 or args.cold_repeats < 1:
         parser.error("--calls, --utterances and --cold-repeats must be at least 1")
+    if args.workers_max < 0:
+        parser.error("--workers-max must be 0 or more")
+    if not (args.skip_spacy or args.profile):
+        import importlib.util
+
+        if importlib.util.find_spec("spacy") is None:
+            parser.error("the spaCy baseline needs spaCy: pip install -e '.[spacy]', or pass --skip-spacy")
     return parent(args)
 
 
