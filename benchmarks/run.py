@@ -673,6 +673,13 @@ def parent(args: argparse.Namespace) -> int:
                     print(f"{'':<34}{r['descendants']} pool processes (incl. forkserver): "
                           f"{r['descendant_cpu']:.2f} s cpu, peak RSS {r['descendant_peak_rss_mb']:.1f} MB each at most, "
                           f"{r['descendant_peak_rss_sum_mb']:.1f} MB summed; first result after {r['first_result']:.2f} s")
+                    if base and n > 1:
+                        # CPU work does not depend on other load; wall time on a shared machine does.
+                        work = r["descendant_cpu"] + r["cpu"]
+                        cores = min(n, os.cpu_count() or n)
+                        print(f"{'':<34}CPU work {work:.2f} s (pool + this process) against {base['cpu']:.2f} s in one "
+                              f"process: {work / base['cpu']:.2f}x; on {cores} idle cores the speed-up could be at most "
+                              f"{base['cpu'] / (work / cores):.2f}x")
                 if r["errors"]:
                     print(f"    WARNING: {r['errors']} RecordError results")
                 if r["digest"] != b["digest"]:
