@@ -429,7 +429,8 @@ def child_profile(args: argparse.Namespace) -> dict:
     stats = pstats.Stats(profile, stream=out)
     _shorten_paths(stats)
     out.write(f"(b) servicecheck under cProfile: {len(transcripts)} calls in {wall:.2f} s "
-              f"(profiling overhead included)\n\n=== top 25 by cumulative time ===\n")
+              f"(profiling overhead included); servicecheck sources + pack hash {_code_hash()}\n\n"
+              f"=== top 25 by cumulative time ===\n")
     stats.sort_stats("cumulative").print_stats(25)
     out.write("=== top 15 by own time (tottime) ===\n")
     stats.sort_stats("tottime").print_stats(15)
