@@ -688,3 +688,37 @@ def test_a_pack_that_loads_never_fails_at_check_time(tmp_path):
         report = checker.check(transcript)
         _assert_offsets(transcript, report)
         assert report.model_dump_json()
+
+
+# -- memory ------------------------------------------------------------------------------------------------------
+def test_long_distinct_utterances_do_not_fill_memory(checker):
+    """Caches are keyed by utterance text and bounded by entries (``Checker(cache_size=…)``); a long
+    utterance is matched outside them. Before, each distinct 5,000-character utterance kept ~460 KB
+    (its tokens and jieba runs); 65,536 of them could hold tens of gigabytes."""
+    import gc
+    import tracemalloc
+
+    fresh = Checker(checker.pack)
+    fresh.check(call(("agent", HELLO)))
+    rnd = random.Random(8)
+    texts = ["您好，" + "".join(rnd.choice(COMMON) for _ in range(4_000)) for _ in range(10)]
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for text in texts:
+            fresh.check(call(("agent", text)))
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    per_character = (after - before) / sum(len(t) for t in texts)
+    assert per_character < 20, per_character  # measured: ~4 bytes (the text and its normalised form)
+
+
+def test_cache_size_bounds_the_caches(checker):
+    small = Checker(checker.pack, cache_size=50)
+    rnd = random.Random(2)
+    for n in range(400):
+        small.check(call(("agent", f"您好，{n}" + "".join(rnd.choice(COMMON) for _ in range(20))), ("customer", f"喂{n}")))
+    assert small._candidates.cache_info().currsize <= 50
+    assert small.normalizer.view.cache_info().currsize <= 50

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
 
 TranscriptLike = Union[Transcript, dict, str, Path]
+CACHED_CHARS = 2_000  # utterances up to this long are cached by text (see _long_candidates)
 
 
 _METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
@@ -106,6 +107,12 @@ class Checker:
         view = self.normalizer.view(text)
         return view, tuple(self.compiled.find(view))
 
+    def _long_candidates(self, text: str) -> tuple[TextView, tuple[Candidate, ...]]:
+        """A long utterance, matched outside the caches: it is rarely said twice, and with its tokens
+        it holds ~100 bytes a character, so 65,536 cached ones could hold gigabytes."""
+        view = self.normalizer._build_view(text)
+        return view, tuple(self.compiled.find(view))
+
     def _decide(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> tuple[Optional[str], list[str]]:
         """Context filters: (why the candidate is dropped or None, notes explaining a kept one).
 
@@ -156,7 +163,7 @@ class Checker:
             # No rule listens to this speaker (bank-cn's stages are all the agent's): customer speech,
             # often half the text, is never matched at all.
             return None, []
-        view, candidates = self._candidates(text)
+        view, candidates = self._candidates(text) if len(text) <= CACHED_CHARS else self._long_candidates(text)
         if not candidates:
             return view, []
         rules = self.compiled.rules

@@ -23,6 +23,7 @@ import jieba
 from .normalize import TextView
 
 _RUN_PATTERN = jieba.re_han_default  # the exact pattern jieba splits blocks with
+CACHED_RUN_CHARS = 2_000
 
 logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba prints its cache messages at INFO
 
@@ -89,7 +90,7 @@ class Segmenter:
         self._cache_dir = cache_dir
         self._tokenizer: Optional[jieba.Tokenizer] = None
         self._lock = threading.Lock()
-        self.cut_run = lru_cache(maxsize=cache_size)(self._cut_run)  # type: ignore[method-assign]
+        self._cut_run_cached = lru_cache(maxsize=cache_size)(self._cut_run)
         # Tokens cached on a view belong to this segmenter (its dictionary and HMM setting); runs don't.
         self._tokens_key = ("tokens", object())
 
@@ -124,6 +125,11 @@ class Segmenter:
     def warm_up(self) -> None:
         """Load the dictionary now instead of at the first segmentation."""
         _ = self.tokenizer
+
+    def cut_run(self, run: str) -> tuple[int, ...]:
+        """Token end offsets (relative to the run) of one jieba run; cached by run text, except long runs
+        (rarely repeated, and each would hold its text and tuple in the cache)."""
+        return self._cut_run(run) if len(run) > CACHED_RUN_CHARS else self._cut_run_cached(run)
 
     def _cut_run(self, run: str) -> tuple[int, ...]:
         """Token end offsets (relative to the run) of one jieba run."""
