@@ -55,7 +55,7 @@ class Checker:
         *,
         cache_dir: Optional[Path] = None,
         role_map: Optional[RoleMap] = None,
-        cache_size: int = 65536,
+        cache_size: int = 16384,
         limits: Optional[Limits] = None,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)

@@ -63,7 +63,7 @@ def _opencc_t2s() -> Callable[[str], str]:
 class Normalizer:
     """Builds ``TextView`` objects. Thread-safe; caches per character and per utterance text."""
 
-    def __init__(self, options: Optional[NormalizeOptions] = None, cache_size: int = 65536) -> None:
+    def __init__(self, options: Optional[NormalizeOptions] = None, cache_size: int = 16384) -> None:
         self.options = options or NormalizeOptions()
         self._fillers = frozenset(self.options.fillers)
         self._char_cache: dict[str, str] = {}

@@ -83,7 +83,7 @@ class Segmenter:
         *,
         hmm: bool = True,
         cache_dir: Optional[Path] = None,
-        cache_size: int = 200_000,
+        cache_size: int = 65536,
     ) -> None:
         self._words = tuple(words)
         self.hmm = hmm
