@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
 
 TranscriptLike = Union[Transcript, dict, str, Path]
-CACHED_CHARS = 2_000  # utterances up to this long are cached by text (see _long_candidates)
+CACHED_CHARS = 500  # utterances up to this long are cached by text (see _long_candidates)
 
 
 _METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}

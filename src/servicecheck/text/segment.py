@@ -23,7 +23,7 @@ import jieba
 from .normalize import TextView
 
 _RUN_PATTERN = jieba.re_han_default  # the exact pattern jieba splits blocks with
-CACHED_RUN_CHARS = 2_000
+CACHED_RUN_CHARS = 500
 
 logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba prints its cache messages at INFO
 
