@@ -151,36 +151,41 @@ def run_batch(
     workers = min(workers, os.cpu_count() or workers)
     in_flight_limit = max_in_flight or workers * 4
     numbered = enumerate(items)
-    pending: deque[tuple[Future, list[tuple[int, Any]]]] = deque()
+    pending: deque[tuple[Optional[Future], list[tuple[int, Any]]]] = deque()
+    warned = False
     options = {"cache_dir": checker.cache_dir, "role_map": checker.role_map, "limits": checker.limits}
+    broken = False
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
         initargs=(checker.pack.model_dump(mode="json"), options),
     ) as pool:
-        broken = False
         while True:
             while not broken and len(pending) < in_flight_limit:
                 chunk = list(islice(numbered, chunk_size))
                 if not chunk:
                     break
-                pending.append((pool.submit(_check_chunk, chunk), chunk))
+                try:
+                    future = pool.submit(_check_chunk, chunk)
+                except BrokenProcessPool:
+                    broken = True
+                    future = None  # checked in this process below, still in input order
+                pending.append((future, chunk))
             if not pending:
                 break
             future, chunk = pending.popleft()
             try:
+                if future is None:
+                    raise BrokenProcessPool("the pool broke before this chunk was sent")
                 yield from future.result()
             except BrokenProcessPool:
                 # A worker died (killed, out of memory). Nothing is lost: this chunk and everything
                 # after it is checked here, in this process.
-                broken = True
-                warnings.warn("a worker process died; checking the rest in this process", RuntimeWarning)
+                if not warned:
+                    warnings.warn("a worker process died; checking the rest in this process", RuntimeWarning)
+                broken = warned = True
                 for index, item in chunk:
                     yield check_one(checker, item, index)
-    if broken:
-        for future, chunk in pending:
-            for index, item in chunk:
-                yield check_one(checker, item, index)
-        for index, item in numbered:
-            yield check_one(checker, item, index)
+    for index, item in numbered:  # left over once the pool broke
+        yield check_one(checker, item, index)
