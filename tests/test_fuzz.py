@@ -700,7 +700,7 @@ class PackChains(RuleBasedStateMachine):
             for s in entry["stages"]:
                 if s not in stages:
                     stages.append(s)
-                enabled[s] = True
+                enabled.setdefault(s, True)  # merged key by key: a redefinition keeps enabled: false
             for s in entry["disabled"]:
                 if s not in stages:
                     return "Field required"  # a stage switched off that this chain does not have
@@ -817,7 +817,9 @@ def atheris_main() -> None:  # pragma: no cover - run by hand, never by pytest
 
     from servicecheck.io import _records_from_stream, _sniff
 
-    checker = Checker(load_pack("bank-cn"))
+    # Small caches: the fuzzer feeds hundreds of thousands of distinct texts, and the default caches
+    # (bounded by entries, not bytes) would fill gigabytes; this way RSS growth means a real leak.
+    checker = Checker(load_pack("bank-cn"), cache_size=256)
     roles = RoleMap()
     atheris.instrument_all()
 

@@ -527,12 +527,12 @@ def _regex_pack(*patterns: str) -> dict:
 def test_catastrophic_regex_checks_10000_characters_in_under_a_second():
     """The issue's acceptance criterion: RE2 runs ``(a+)+$`` in linear time."""
     checker = Checker(load_pack(_regex_pack("(a+)+$", "(x+x+)+y", "(.*a){12}", "^(a|aa)+$")))
-    checker.check(call(("agent", "您好")))  # jieba and OpenCC load outside the timing
+    checker.check(call(("agent", "a" * 60)))  # jieba, its HMM tables and OpenCC load outside the timing
     for text in ("a" * 10_000 + "!", "x" * 10_000, "a" * 9_999 + "b", ("a" * 50 + "b") * 200):
         began = time.perf_counter()
         report = checker.check(call(("agent", text)))
         took = time.perf_counter() - began
-        assert took < 1.0, (text[:20], took)  # measured: under 15 ms
+        assert took < 1.0, (text[:20], took)  # measured: 1 ms for (a+)+$ alone, 35 ms for all four
         assert isinstance(report, Report)
 
 

@@ -34,7 +34,12 @@ def only_punctuation(text: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=65536)
 def content_length(text: str) -> int:
-    """Characters that are not punctuation, symbols or whitespace (for speech rates)."""
+    """Characters that are not punctuation, symbols or whitespace (for speech rates). Cached for
+    utterance-sized texts only: the cache lives as long as the process and keeps every text it holds."""
+    return _short_content_length(text) if len(text) <= 500 else len(strip_punctuation(text))
+
+
+@lru_cache(maxsize=65536)
+def _short_content_length(text: str) -> int:
     return len(strip_punctuation(text))
