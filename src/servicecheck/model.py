@@ -29,6 +29,15 @@ def severity_at_least(severity: str, threshold: str) -> bool:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _no_lone_surrogate(value: str) -> str:
+    """Refuse a lone surrogate (from JSON "\\ud800") with its position: text and ids are written into
+    every report, and a lone surrogate cannot be written out as UTF-8."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise ValueError(f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}")
+    return value
+
+
 def elapsed(later: float, earlier: float) -> float:
     """``later - earlier`` without binary float noise: timestamps are decimal seconds, so 16.1 - 6.1 is
     10.0 and does not exceed a 10-second limit."""
@@ -58,15 +67,7 @@ class Utterance(_Frozen):
             raise ValueError(f"must not be negative ({value}): seconds from the start of the recording")
         return value
 
-    @field_validator("text")
-    @classmethod
-    def _encodable(cls, value: str) -> str:
-        # A lone surrogate (from JSON "\ud800") cannot be written out as UTF-8: reject it here, with
-        # its position, rather than fail later when a report is printed.
-        found = _SURROGATE.search(value)
-        if found:
-            raise ValueError(f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}")
-        return value
+    _encodable = field_validator("text")(classmethod(lambda cls, value: _no_lone_surrogate(value)))
 
     @model_validator(mode="after")
     def _ordered(self) -> "Utterance":
@@ -93,14 +94,7 @@ class Transcript(_Frozen):
             return str(value)
         return value
 
-    @field_validator("id")
-    @classmethod
-    def _encodable_id(cls, value: str) -> str:
-        # The id is written into every report: a lone surrogate would make printing it fail.
-        found = _SURROGATE.search(value)
-        if found:
-            raise ValueError(f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}")
-        return value
+    _encodable_id = field_validator("id")(classmethod(lambda cls, value: _no_lone_surrogate(value)))
 
     def utterance_offsets(self) -> list[int]:
         """Start of each utterance in the utterances joined with ``"\\n"`` (the global text)."""
