@@ -250,10 +250,6 @@ class Checker:
     ) -> Finding:
         start, end = view.to_original(candidate.start, candidate.end)
         text = view.original
-        tokens = tuple(
-            Token(text=text[s:e], start=s, end=e)
-            for s, e in self._covered_tokens(view, candidate.start, candidate.end)
-        )
         stage = rule.stage
         label = _METHOD_LABEL.get(candidate.method, candidate.method)
         explanation = f"规则 {rule.id}：{label}匹配「{candidate.pattern}」"
@@ -261,7 +257,9 @@ class Checker:
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
         if notes:
             explanation += "（" + "；".join(notes) + "）"
-        return Finding(
+        # Built without validation: every value comes from a validated transcript and a validated pack,
+        # and the offsets from the view's own map (the property tests hold them to the invariant).
+        return Finding.trusted(
             rule_id=rule.id,
             stage=stage.id,
             kind="violation" if stage.violation else "hit",
@@ -273,7 +271,7 @@ class Checker:
             global_start=offset + start,
             global_end=offset + end,
             text=text[start:end],
-            tokens=tokens,
+            tokens=self._covered_tokens(view, candidate.start, candidate.end),
             method=candidate.method,
             similarity=candidate.similarity,
             pattern=candidate.pattern,
@@ -283,16 +281,24 @@ class Checker:
             time=time,
         )
 
-    def _covered_tokens(self, view: TextView, start: int, end: int) -> list[tuple[int, int]]:
-        """Original-offset spans of the jieba tokens overlapping the normalised span."""
-        spans = []
+    def _covered_tokens(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
+        """The jieba tokens overlapping the normalised span, in original offsets; kept on the (cached)
+        view, so an utterance said again reuses them."""
+        key = ("covered", start, end)
+        cached = view._segmentation.get(key)
+        if cached is not None:
+            return cached
+        spans: list[tuple[int, int]] = []
         for t_start, t_end in self.segmenter.tokens_between(view, start, end):
             o_start, o_end = view.to_original(t_start, t_end)
             if spans and o_start < spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(o_end, spans[-1][1]))
             else:
                 spans.append((o_start, o_end))
-        return spans
+        text = view.original
+        tokens = tuple(Token.trusted(text=text[s:e], start=s, end=e) for s, e in spans)
+        view._segmentation[key] = tokens
+        return tokens
 
     # -- public API ---------------------------------------------------------------------------------------
     def check(self, transcript: TranscriptLike) -> Report:
@@ -329,7 +335,7 @@ class Checker:
         context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
-        return Report(
+        return Report.trusted(
             transcript_id=call.id,
             pack_id=self.pack.id,
             pack_version=self.pack.version,
@@ -353,7 +359,7 @@ class Checker:
             stage_findings = by_stage.get(stage.id, [])
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
             results.append(
-                StageResult(
+                StageResult.trusted(
                     stage=stage.id,
                     name=stage.name,
                     required=stage.required,
@@ -365,7 +371,7 @@ class Checker:
             )
             if stage.required and not stage_findings and not stage.violation:
                 findings.append(
-                    Finding(
+                    Finding.trusted(
                         rule_id="required_stage",
                         stage=stage.id,
                         kind="missing",

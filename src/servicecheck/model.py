@@ -47,6 +47,37 @@ def elapsed(later: float, earlier: float) -> float:
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @classmethod
+    def trusted(cls, **values: Any):
+        """Build without validation, for values the library produced itself from validated input
+        (findings, tokens, stage results): equal to ``cls(**values)``, at a fraction of the cost,
+        which matters at tens of findings per call. Unset fields take their defaults; pass every field
+        that has no default. User input always goes through the validating constructor."""
+        fields = _defaults(cls).copy()
+        fields.update(values)
+        instance = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(instance, "__dict__", fields)
+        _set(instance, "__pydantic_fields_set__", set(values))
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """The plain defaults of a model's fields; ``trusted`` is for models without default factories."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        fields = cls.model_fields
+        if any(field.default_factory is not None for field in fields.values()):
+            raise TypeError(f"{cls.__name__} has default factories: build it with its constructor")
+        found = {name: field.default for name, field in fields.items() if not field.is_required()}
+        _DEFAULTS[cls] = found
+    return found
+
 
 class Utterance(_Frozen):
     """One turn of the conversation; ``start``/``end`` are seconds from the start of the recording."""

@@ -16,7 +16,7 @@ from .base import Candidate
 from .fuzzy import FuzzyIndex
 from .phrases import PhraseIndex
 from .pinyin import PinyinIndex
-from .regex import RegexSet, find_spans
+from .regex import RegexSet
 from .tokens import TokenSequence, describe, parse_sequence
 
 
@@ -157,10 +157,9 @@ class CompiledPack:
             for candidate in index.find(text):
                 if (candidate.rule, candidate.start, candidate.end) not in exact_spans:
                     found.append(candidate)
-        for number in self.regex_set.matching(text):
-            rule, pattern, folded = self.regexes[number]
-            for start, end in find_spans(folded, text, self.ignore_case):
-                found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
+        for number, start, end in self.regex_set.find(text):
+            rule, pattern, _ = self.regexes[number]
+            found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
         if len(self.fuzzy):
             found.extend(self.fuzzy.find(text))
         if self.sequences:
