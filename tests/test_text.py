@@ -12,6 +12,8 @@ import textwrap
 
 import jieba
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from servicecheck import Checker, load_pack
 from servicecheck.text import NormalizeOptions, Normalizer, Segmenter, default_cache_dir
@@ -313,3 +315,30 @@ def test_cache_dir_of_another_user_is_not_used(tmp_path):
     private = segmenter.tokenizer.tmp_dir
     assert private != str(foreign) and stat.S_IMODE(os.stat(private).st_mode) == 0o700
     shutil.rmtree(private, ignore_errors=True)
+
+
+# -- the run cutter is jieba's cut, exactly -------------------------------------------------------------
+# Common characters, ASCII letters and digits and the symbols jieba keeps inside a run: random strings of
+# them hit dictionary words, unknown words (the HMM), ties and single ASCII characters.
+_RUN_ALPHABET = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产"
+    "种面而方后多定行学法所民得经十三之进着等部度家电力里如小心金银您好谢再见客服卡号转接理财蒋娜"
+    "abcXYZ0123456789+#&._%-"
+)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=_RUN_ALPHABET, min_size=1, max_size=40))
+@example("表表表出白鸥来")  # two routes with equal probability: jieba takes the longer first word
+def test_run_cutter_equals_jieba_cut_with_and_without_hmm(segmenter, reference_tokenizer, run):
+    from servicecheck.text.fastcut import RunCutter
+
+    tokenizer = segmenter.tokenizer
+    for hmm in (True, False):
+        cutter = RunCutter(tokenizer.FREQ, tokenizer.total, hmm)
+        for block in jieba.re_han_default.findall(run):
+            ends, position = [], 0
+            for word in reference_tokenizer.cut(block, HMM=hmm):
+                position += len(word)
+                ends.append(position)
+            assert cutter.ends(block) == tuple(ends)

@@ -137,12 +137,12 @@ class RegexSet:
     def find(self, text: str) -> list[tuple[int, int, int]]:
         """``(pattern number, start, end)`` of every non-empty match of every pattern in ``text``.
 
-        FilteredRE2 first keeps the patterns whose required literals occur, then runs just those in C++
-        to keep the ones that really match (about a third here); only they are searched for spans."""
+        FilteredRE2 keeps the patterns whose required literals occur; only those are searched (asking
+        it for the ones that really match would scan the text twice for each of them)."""
         if self._filter is None or not text:
             return []
         encoded = text.encode("utf-8")
-        numbers = self._filter.Match(encoded, False)
+        numbers = self._filter.Match(encoded, True)
         if not numbers:
             return []
         found = []

@@ -71,6 +71,8 @@ class Normalizer:
         self._irregular: set[str] = set()  # characters that do not fold to exactly one character
         self._traditional: set[str] = set()  # characters Traditional → Simplified changed
         self._t2s: Optional[Callable[[str], str]] = None
+        self._irregular_re: Optional[re.Pattern[str]] = None
+        self._irregular_count = 0
         self._lock = threading.Lock()
         self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
 
@@ -165,14 +167,52 @@ class Normalizer:
             return view
         return TextView(view.original, converted, view.starts, view.ends)
 
+    def _irregular_pattern(self) -> "re.Pattern[str]":
+        """A character class of the characters seen so far that do not fold to exactly one character;
+        rebuilt when a new one shows up (rarely, once the common characters have been seen)."""
+        pattern = self._irregular_re
+        if pattern is None or self._irregular_count != len(self._irregular):
+            with self._lock:
+                chars = sorted(self._irregular)
+                pattern = re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+                self._irregular_re, self._irregular_count = pattern, len(chars)
+        return pattern
+
     def _build_mapped_view(self, text: str) -> TextView:
+        """Text with spaces, dropped or expanding characters: the stretches between them fold one for
+        one (``str.translate`` and ``range`` in C); only the irregular characters are handled here."""
         keep_space = _clause_spaces(text)
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
+        last = ""  # the last normalised character emitted
         pending_space: Optional[int] = None  # original index of a whitespace run not yet emitted
-        for index, char in enumerate(text):
-            folded = self.fold_char(char)
+        position = 0
+        table, folds = self._table, self._char_cache
+
+        def space_before(following: str) -> None:
+            # One space is kept between two ASCII words ("call back") and between two chunks of text that
+            # are clauses (这个我也不清楚 没见过); it is dropped inside ASR output spelt out character by
+            # character ("感 谢 您" matches 感谢您).
+            if last and ((last in _ASCII_WORD and following in _ASCII_WORD) or pending_space in keep_space):
+                out.append(" ")
+                starts.append(pending_space)
+                ends.append(pending_space + 1)
+
+        for index in [m.start() for m in self._irregular_pattern().finditer(text)] + [len(text)]:
+            if index > position:
+                chunk = text[position:index].translate(table)
+                if pending_space is not None:
+                    space_before(chunk[0])
+                    pending_space = None
+                out.append(chunk)
+                starts.extend(range(position, index))
+                ends.extend(range(position + 1, index + 1))
+                last = chunk[-1]
+            if index == len(text):
+                break
+            position = index + 1
+            folded = folds[text[index]]
             if not folded:
                 continue
             if folded == " ":
@@ -180,19 +220,12 @@ class Normalizer:
                     pending_space = index
                 continue
             if pending_space is not None:
-                # One space is kept between two ASCII words ("call back") and between two chunks of
-                # text that are clauses (这个我也不清楚 没见过); it is dropped inside ASR output spelt out
-                # character by character ("感 谢 您" matches 感谢您).
-                ascii_words = bool(out) and out[-1] in _ASCII_WORD and folded[0] in _ASCII_WORD
-                if out and (ascii_words or pending_space in keep_space):
-                    out.append(" ")
-                    starts.append(pending_space)
-                    ends.append(pending_space + 1)
+                space_before(folded[0])
                 pending_space = None
-            for piece in folded:
-                out.append(piece)
-                starts.append(index)
-                ends.append(index + 1)
+            out.append(folded)
+            starts.extend([index] * len(folded))
+            ends.extend([index + 1] * len(folded))
+            last = folded[-1]
         return TextView(text, "".join(out), tuple(starts), tuple(ends))
 
 

@@ -1,0 +1,132 @@
+"""jieba's segmentation of one run, computed exactly as ``jieba.Tokenizer.cut`` does, with less overhead.
+
+``Tokenizer.cut`` builds a DAG of dictionary words as a dict of lists, scores every edge with
+``log(freq) - log(total)`` again on every call and yields words through two generators. Here the DAG and
+the route are lists, each word's log probability is computed once per checker, and the hidden Markov
+model that joins unknown single characters (``jieba.finalseg.cut``) is cached by its input. The
+arithmetic and the tie-breaking are jieba's own (the route maximises ``(log probability, end)``), so the
+tokens are identical; ``tests/test_text.py`` compares both on random and real text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from math import log
+
+from jieba import finalseg
+
+_ENGLISH = re.compile("[a-zA-Z0-9]", re.U)  # jieba.re_eng: joined into one token without the HMM
+
+
+class RunCutter:
+    """Token end offsets of one jieba run (a maximal match of ``jieba.re_han_default``)."""
+
+    def __init__(self, freq: dict, total: int, hmm: bool = True) -> None:
+        self._freq = freq
+        self._log_total = log(total)
+        self._log_p: dict[str, float] = {}  # word → log(freq or 1) - log(total), as jieba's calc has it
+        self.hmm = hmm
+
+    def ends(self, run: str) -> tuple[int, ...]:
+        route = self._route(run)
+        return self._walk_hmm(run, route) if self.hmm else self._walk_plain(run, route)
+
+    def _route(self, run: str) -> list[int]:
+        """``route[i]``: the last index of the best word starting at ``i`` (jieba's ``get_DAG`` and
+        ``calc`` in one right-to-left pass: the words starting at ``i`` are found when ``i`` is scored)."""
+        freq, log_p, log_total = self._freq, self._log_p, self._log_total
+        size = len(run)
+        score = [0.0] * (size + 1)
+        route = [0] * (size + 1)
+        for start in range(size - 1, -1, -1):
+            best = None
+            best_end = start
+            stop = start
+            fragment = run[start]
+            while True:  # every dictionary word starting here; the prefixes have frequency 0
+                count = freq.get(fragment)
+                if count is None:
+                    break
+                if count:
+                    p = log_p.get(fragment)
+                    if p is None:
+                        p = log_p[fragment] = log(count) - log_total
+                    p += score[stop + 1]
+                    if best is None or p >= best:  # ties go to the longer word, as max() over (p, end)
+                        best, best_end = p, stop
+                stop += 1
+                if stop == size:
+                    break
+                fragment = run[start : stop + 1]
+            if best is None:  # no word starts here: the character alone, frequency taken as 1
+                char = run[start]
+                p = log_p.get(char)
+                if p is None:
+                    p = log_p[char] = log(freq.get(char) or 1) - log_total
+                best = p + score[start + 1]
+            score[start] = best
+            route[start] = best_end
+        return route
+
+    def _walk_hmm(self, run: str, route: list[int]) -> tuple[int, ...]:
+        """jieba's ``__cut_DAG``: runs of single characters not in the dictionary go through the HMM."""
+        ends: list[int] = []
+        size = len(run)
+        position = 0
+        pending = -1  # start of the single characters collected so far
+        while position < size:
+            after = route[position] + 1
+            if after - position == 1:
+                if pending < 0:
+                    pending = position
+            else:
+                if pending >= 0:
+                    self._flush(run, pending, position, ends)
+                    pending = -1
+                ends.append(after)
+            position = after
+        if pending >= 0:
+            self._flush(run, pending, size, ends)
+        return tuple(ends)
+
+    def _flush(self, run: str, start: int, end: int, ends: list[int]) -> None:
+        if end - start == 1:
+            ends.append(end)
+            return
+        chars = run[start:end]
+        if self._freq.get(chars):
+            ends.extend(range(start + 1, end + 1))
+            return
+        position = start
+        for length in _hmm_lengths(chars, len(finalseg.Force_Split_Words)):
+            position += length
+            ends.append(position)
+
+    def _walk_plain(self, run: str, route: list[int]) -> tuple[int, ...]:
+        """jieba's ``__cut_DAG_NO_HMM``: single ASCII letters and digits are joined into one token."""
+        ends: list[int] = []
+        size = len(run)
+        position = 0
+        joining = False
+        while position < size:
+            after = route[position] + 1
+            if after - position == 1 and _ENGLISH.match(run[position]):
+                joining = True
+            else:
+                if joining:
+                    ends.append(position)
+                    joining = False
+                ends.append(after)
+            position = after
+        if joining:
+            ends.append(size)
+        return tuple(ends)
+
+
+@lru_cache(maxsize=16384)
+def _hmm_lengths(chars: str, force_split_version: int) -> tuple[int, ...]:
+    """Token lengths the HMM gives a string of unknown characters. Cached: the same names and
+    unknown words come back call after call. Keyed by the size of jieba's global force-split set too,
+    the one global that changes its result."""
+    return tuple(len(word) for word in finalseg.cut(chars))
