@@ -630,3 +630,37 @@ def test_explain_reports_original_offsets_and_nothing_for_plain_text(checker):
     assert [(r["start"], r["end"], r["text"], r["kept"]) for r in rows] == [(0, 7, "謝 謝您的耐心", True)]
     assert checker.explain("今天天气不错") == []
     assert checker.explain("") == []
+
+
+def test_toneless_syllables_are_pypinyins_classes():
+    """Our tone stripping must group characters exactly as pypinyin's does (same homophones)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style._utils import replace_symbol_to_no_symbol
+
+    from servicecheck.match.pinyin import _load_pinyin_dict, _toneless
+
+    assert _load_pinyin_dict() == pinyin_dict
+    ours_to_theirs: dict[str, str] = {}
+    theirs_to_ours: dict[str, str] = {}
+    for readings in pinyin_dict.values():
+        reading = readings.split(",")[0]
+        ours, theirs = _toneless(reading), replace_symbol_to_no_symbol(reading)
+        assert ours_to_theirs.setdefault(ours, theirs) == theirs, reading
+        assert theirs_to_ours.setdefault(theirs, ours) == ours, reading
+    assert _toneless("lǜ") == "lü" and _toneless("ḿ") == "m" and _toneless("hǎo") == "hao"
+
+
+def test_homophone_matching_does_not_import_pypinyin():
+    """Importing pypinyin loads its phrase dictionary: 0.15 s of start-up and ~200,000 objects that
+    every full garbage collection walks. Matching needs only the per-character readings."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from servicecheck import Checker\n"
+        "report = Checker('bank-cn').check({'id': 'x', 'utterances': [{'speaker': 'agent', 'text': '您号，感谢您的来店'}]})\n"
+        "assert any(f.method == 'pinyin' for f in report.findings), report.findings\n"
+        "assert 'pypinyin' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -83,6 +83,18 @@ class Checker:
             for pattern in [*getattr(check, "regex", [])]:
                 compile_regex(pattern)
         self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
+        # What every finding of a rule shares, worked out once.
+        self._finding_fields = [
+            {
+                "rule_id": rule.id,
+                "stage": rule.stage.id,
+                "kind": "violation" if rule.stage.violation else "hit",
+                "severity": rule.severity,
+                "message": rule.rule.message or rule.stage.message or rule.stage.name,
+                "suggestion": rule.rule.suggestion or rule.stage.suggestion,
+            }
+            for rule in self.compiled.rules
+        ]
         speakers = {rule.speaker for rule in self.compiled.rules}
         self._matched_speakers = {"agent", "customer", "other"} if "any" in speakers else speakers
 
@@ -250,20 +262,16 @@ class Checker:
     ) -> Finding:
         start, end = view.to_original(candidate.start, candidate.end)
         text = view.original
-        stage = rule.stage
-        label = _METHOD_LABEL.get(candidate.method, candidate.method)
-        explanation = f"规则 {rule.id}：{label}匹配「{candidate.pattern}」"
-        if candidate.method in ("fuzzy", "pinyin"):
+        method = candidate.method
+        explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
+        if method in ("fuzzy", "pinyin"):
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
         if notes:
             explanation += "（" + "；".join(notes) + "）"
         # Built without validation: every value comes from a validated transcript and a validated pack,
         # and the offsets from the view's own map (the property tests hold them to the invariant).
         return Finding.trusted(
-            rule_id=rule.id,
-            stage=stage.id,
-            kind="violation" if stage.violation else "hit",
-            severity=rule.severity,
+            **self._finding_fields[rule.index],
             utterance_index=index,
             speaker=speaker,
             start=start,
@@ -272,12 +280,10 @@ class Checker:
             global_end=offset + end,
             text=text[start:end],
             tokens=self._covered_tokens(view, candidate.start, candidate.end),
-            method=candidate.method,
+            method=method,
             similarity=candidate.similarity,
             pattern=candidate.pattern,
-            message=rule.rule.message or stage.message or stage.name,
             explanation=explanation,
-            suggestion=rule.rule.suggestion or stage.suggestion,
             time=time,
         )
 
@@ -317,13 +323,17 @@ class Checker:
 
         findings: list[Finding] = []
         seen: dict[str, int] = {}
+        matched = self._matched_speakers
         for index, utterance in enumerate(utterances):
-            speaker_index = seen.get(utterance.speaker, 0)
-            seen[utterance.speaker] = speaker_index + 1
+            speaker = utterance.speaker
+            speaker_index = seen.get(speaker, 0)
+            seen[speaker] = speaker_index + 1
+            if speaker not in matched:
+                continue  # no rule listens to this speaker
             position = Position(
-                index, len(utterances), speaker_index, totals[utterance.speaker], utterance.start, call_start, call_end
+                index, len(utterances), speaker_index, totals[speaker], utterance.start, call_start, call_end
             )
-            view, hits = self._utterance_hits(utterance.text, utterance.speaker, position)
+            view, hits = self._utterance_hits(utterance.text, speaker, position)
             for candidate, rule, notes in hits:
                 findings.append(
                     self._finding(

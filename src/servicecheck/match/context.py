@@ -7,8 +7,7 @@ finding's explanation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from ..model import elapsed
 from ..text import Segmenter, TextView
@@ -18,9 +17,8 @@ from .compile import CompiledCondition, CompiledPack, CompiledRule
 from .regex import compile_regex
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where an utterance sits in the call, for rule windows."""
+class Position(NamedTuple):
+    """Where an utterance sits in the call, for rule windows (a tuple: one is made per utterance)."""
 
     index: int  # among all utterances
     total: int

@@ -7,13 +7,40 @@ normalised text, so an Aho-Corasick automaton over coded phrases yields offsets 
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import threading
+import unicodedata
+from pathlib import Path
 from typing import Optional
 
 from .base import Candidate
 from .phrases import PhraseIndex
 
 _CODE_BASE = 0xF0000  # Supplementary Private Use Area-A: never in real transcripts' matching view
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0304\u0301\u030c\u0300"))  # combining macron, acute, caron, grave
+
+
+def _load_pinyin_dict() -> dict[int, str]:
+    """pypinyin's per-character readings, read from its data file WITHOUT importing the package:
+    ``import pypinyin`` also loads its phrase dictionary (0.15 s and some 200,000 lists that every
+    full garbage collection of the process would then walk), which homophone matching never uses."""
+    spec = importlib.util.find_spec("pypinyin")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / "pinyin_dict.json"
+        if path.is_file():
+            with open(path, encoding="utf-8") as handle:
+                return {int(code): readings for code, readings in json.load(handle).items()}
+    from pypinyin.pinyin_dict import pinyin_dict  # a layout without the data file: the slow way
+
+    return pinyin_dict
+
+
+def _toneless(reading: str) -> str:
+    """A reading without its tone mark (lǜ → lü, ḿ → m): the same syllable classes as pypinyin's
+    ``replace_symbol_to_no_symbol``, without importing pypinyin."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", reading).translate(_TONE_MARKS))
 
 
 class PinyinTable:
@@ -31,9 +58,7 @@ class PinyinTable:
         if self._dict is None:
             with self._lock:
                 if self._dict is None:
-                    from pypinyin.pinyin_dict import pinyin_dict  # deferred: 0.1 s to import
-
-                    self._dict = pinyin_dict
+                    self._dict = _load_pinyin_dict()
         return self._dict
 
     def _syllable(self, char: str) -> Optional[str]:
@@ -41,11 +66,7 @@ class PinyinTable:
         if not readings:
             return None
         reading = readings.split(",")[0]
-        if self.tones:
-            return reading
-        from pypinyin.style._utils import replace_symbol_to_no_symbol
-
-        return replace_symbol_to_no_symbol(reading)
+        return reading if self.tones else _toneless(reading)
 
     def code(self, char: str) -> str:
         cached = self._chars.get(char)
