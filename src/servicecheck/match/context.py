@@ -14,7 +14,7 @@ from ..text import Segmenter, TextView
 from ..text.chars import only_punctuation
 from .base import Candidate
 from .compile import CompiledCondition, CompiledPack, CompiledRule
-from .regex import compile_regex
+from .regex import search_text
 
 
 class Position(NamedTuple):
@@ -115,9 +115,9 @@ def _condition_hit(condition: CompiledCondition, view: TextView, candidate: Cand
             return phrase
     for pattern in condition.regex:
         # search(), not find_spans: an empty match counts ("^$": nothing on that side of the match).
-        match = compile_regex(pattern, condition.ignore_case).search(window)
-        if match is not None:
-            return match.group(0) or "（空）"
+        matched = search_text(pattern, window, condition.ignore_case)
+        if matched is not None:
+            return matched or "（空）"
     return None
 
 

@@ -75,6 +75,16 @@ def find_spans(pattern: str, text: str, ignore_case: bool = False) -> Iterator[t
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 
 
+def search_text(pattern: str, text: str, ignore_case: bool = False) -> "str | None":
+    """The text of the first match of ``pattern`` in ``text`` (possibly empty), or None: ``search``
+    without the wrapper's per-call cost, for context conditions checked on every candidate."""
+    encoded = text.encode("utf-8")
+    start, end = compile_regex(pattern, ignore_case)._regexp.Match(_UNANCHORED, encoded, 0, len(encoded))[0]
+    if start < 0:
+        return None
+    return encoded[start:end].decode("utf-8")
+
+
 def _spans(regexp, encoded: bytes, text: str) -> list[tuple[int, int]]:
     """Non-empty match spans of a compiled RE2 in code points, from the UTF-8 bytes of ``text``.
 

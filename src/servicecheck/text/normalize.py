@@ -60,6 +60,18 @@ def _opencc_t2s() -> Callable[[str], str]:
     return converter.convert
 
 
+class _FoldTable(dict):
+    """Code point → folded text for ``str.translate``; a character not seen before is folded (and
+    remembered) the first time ``translate`` asks for it."""
+
+    def __init__(self, normalizer: "Normalizer") -> None:
+        super().__init__()
+        self._normalizer = normalizer
+
+    def __missing__(self, code: int) -> str:
+        return self._normalizer.fold_char(chr(code))
+
+
 class Normalizer:
     """Builds ``TextView`` objects. Thread-safe; caches per character and per utterance text."""
 
@@ -67,7 +79,8 @@ class Normalizer:
         self.options = options or NormalizeOptions()
         self._fillers = frozenset(self.options.fillers)
         self._char_cache: dict[str, str] = {}
-        self._table: dict[int, str] = {}  # the same folds keyed by code point, for str.translate
+        # The same folds keyed by code point, for str.translate, which also learns new characters.
+        self._table: dict[int, str] = _FoldTable(self)
         self._irregular: set[str] = set()  # characters that do not fold to exactly one character
         self._traditional: set[str] = set()  # characters Traditional → Simplified changed
         self._t2s: Optional[Callable[[str], str]] = None
@@ -145,12 +158,11 @@ class Normalizer:
 
     # -- utterances -----------------------------------------------------------------------------------
     def _build_view(self, text: str) -> TextView:
-        for char in set(text).difference(self._char_cache):
-            self.fold_char(char)
+        folded = text.translate(self._table)  # folds every character, learning the new ones on the way
         if self._irregular.isdisjoint(text):
             # Fast path, most utterances: every character folds to exactly one character, so the
-            # offset map is the identity and str.translate does the folding in C.
-            view = TextView(text, text.translate(self._table), range(len(text)), range(1, len(text) + 1))
+            # offset map is the identity and str.translate did the folding in C.
+            view = TextView(text, folded, range(len(text)), range(1, len(text) + 1))
         else:
             view = self._build_mapped_view(text)
         if self._traditional and not self._traditional.isdisjoint(text):
