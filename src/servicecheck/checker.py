@@ -179,8 +179,10 @@ class Checker:
         if not candidates:
             return view, []
         rules = self.compiled.rules
+        anchored_stages = self.compiled.anchored_stages
         reachable = self._anchor_reachable(view, candidates)
         accepted: dict[str, list[tuple[Candidate, CompiledRule, list[str]]]] = {}
+        deferred: dict[str, list[tuple[Candidate, CompiledRule]]] = {}
         for candidate in candidates:
             rule = rules[candidate.rule]
             if rule.speaker != "any" and rule.speaker != speaker:
@@ -189,6 +191,9 @@ class Checker:
                 reason = "不在规则的位置窗口内"
             elif rule.rule.anchor is not None and candidate not in reachable[rule.rule.anchor]:
                 reason = "不在句首" if rule.rule.anchor == "start" else "不在句末"
+            elif trace is None and rule.stage.id not in anchored_stages:
+                deferred.setdefault(rule.stage.id, []).append((candidate, rule))
+                continue
             else:
                 reason, notes = self._decide(rule, view, candidate)
                 if reason is None:
@@ -197,6 +202,8 @@ class Checker:
             if trace is not None:
                 trace.append((candidate, rule, reason))
         hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
+        for stage_candidates in deferred.values():
+            hits.extend(self._decide_in_priority_order(view, stage_candidates))
         for stage_hits in accepted.values():
             # Anchors first, then overlaps: a candidate that fails its anchor must not hide another.
             anchors = {h[1].rule.anchor for h in stage_hits} - {None}
@@ -218,6 +225,24 @@ class Checker:
             hits.extend(chosen)
         hits.sort(key=lambda h: (h[0].start, h[0].end, h[1].order))
         return view, hits
+
+    def _decide_in_priority_order(
+        self, view: TextView, candidates: list[tuple[Candidate, CompiledRule]]
+    ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
+        """Filters and overlap resolution of one stage in one pass, best candidate first: one that
+        overlaps a hit already kept would lose to it whatever its filters say, so they never run for it
+        (most of them need jieba). Keeps exactly what deciding everything and then resolving overlaps
+        keeps; stages with anchored rules take that longer way, since anchoring looks at all hits."""
+        chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
+        taken = DisjointSpans()
+        for candidate, rule in sorted(candidates, key=lambda c: c[0].sort_key(c[1].order)):
+            if taken.overlaps(candidate.start, candidate.end):
+                continue
+            reason, notes = self._decide(rule, view, candidate)
+            if reason is None:
+                taken.add(candidate.start, candidate.end)
+                chosen.append((candidate, rule, notes))
+        return chosen
 
     def explain(self, text: str, speaker: str = "agent") -> list[dict]:
         """Every candidate match in one utterance and what became of it, for pack authors.
