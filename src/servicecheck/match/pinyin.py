@@ -50,7 +50,7 @@ class PinyinTable:
         self.tones = tones
         self._syllables: dict[str, int] = {}
         self._chars: dict[str, str] = {}
-        self._table: dict[int, str] = {}
+        self._table: dict[int, str] = _CodeTable(self)  # for str.translate; learns new characters
         self._lock = threading.Lock()
         self._dict: Optional[dict[int, str]] = None
 
@@ -83,10 +83,21 @@ class PinyinTable:
         return result
 
     def encode(self, text: str) -> str:
-        """The coded text, same length as ``text`` (str.translate over a table filled on demand)."""
-        for char in set(text).difference(self._chars):
-            self._table[ord(char)] = self.code(char)
+        """The coded text, same length as ``text`` (one str.translate; a character not seen before is
+        coded when translate first asks for it)."""
         return text.translate(self._table)
+
+
+class _CodeTable(dict):
+    """Code point → syllable code for ``str.translate``, filled on demand."""
+
+    def __init__(self, table: PinyinTable) -> None:
+        super().__init__()
+        self._pinyin = table
+
+    def __missing__(self, code: int) -> str:
+        result = self[code] = self._pinyin.code(chr(code))
+        return result
 
 
 class PinyinIndex:
