@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Overlapping hits of one stage are resolved by the longer span first (感谢您的来店 found by pinyin beats
 # the exact 感谢您 inside it), then by this method priority (lower wins), the higher similarity, the
@@ -10,9 +10,11 @@ from dataclasses import dataclass
 METHOD_PRIORITY = {"exact": 0, "regex": 1, "tokens": 2, "pinyin": 3, "fuzzy": 4}
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A raw match before context filters: ``[start, end)`` indexes the NORMALISED text."""
+class Candidate(NamedTuple):
+    """A raw match before context filters: ``[start, end)`` indexes the NORMALISED text.
+
+    A tuple: tens of them per utterance are made and cached, and a tuple of plain values is quick to
+    build and is left alone by the garbage collector."""
 
     rule: int  # index into CompiledPack.rules
     start: int
