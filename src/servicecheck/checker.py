@@ -313,12 +313,9 @@ class Checker:
         )
 
     def _covered_tokens(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
-        """The jieba tokens overlapping the normalised span, in original offsets; kept on the (cached)
-        view, so an utterance said again reuses them."""
-        key = ("covered", start, end)
-        cached = view._segmentation.get(key)
-        if cached is not None:
-            return cached
+        """The jieba tokens overlapping the normalised span, in original offsets. Not cached: kept
+        alive, tens of thousands of small objects make every garbage collection slower than making
+        them again costs."""
         spans: list[tuple[int, int]] = []
         for t_start, t_end in self.segmenter.tokens_between(view, start, end):
             o_start, o_end = view.to_original(t_start, t_end)
@@ -327,9 +324,7 @@ class Checker:
             else:
                 spans.append((o_start, o_end))
         text = view.original
-        tokens = tuple(Token.trusted(text=text[s:e], start=s, end=e) for s, e in spans)
-        view._segmentation[key] = tokens
-        return tokens
+        return tuple(Token.trusted(text=text[s:e], start=s, end=e) for s, e in spans)
 
     # -- public API ---------------------------------------------------------------------------------------
     def check(self, transcript: TranscriptLike) -> Report:
