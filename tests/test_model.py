@@ -174,33 +174,3 @@ def test_report_json_round_trip():
     assert report.findings_of(kind="hit") == [finding]
     assert report.findings_of(stage="closing") == []
 
-
-def test_trusted_construction_equals_validated_construction():
-    """Findings are built with ``trusted`` (no validation) on the hot path: they must be the same
-    objects, with the same JSON (field order included), as the validating constructor gives."""
-    from servicecheck.model import Finding, Token
-
-    values = dict(
-        rule_id="greeting.hello",
-        stage="greeting",
-        kind="hit",
-        severity="major",
-        utterance_index=0,
-        speaker="agent",
-        start=0,
-        end=2,
-        global_start=0,
-        global_end=2,
-        text="您好",
-        tokens=(Token.trusted(text="您好", start=0, end=2),),
-        explanation="规则 greeting.hello",
-    )
-    trusted, validated = Finding.trusted(**values), Finding(**values)
-    assert trusted == validated
-    assert trusted.model_dump_json() == validated.model_dump_json()
-    assert trusted.model_fields_set == validated.model_fields_set
-    assert Finding.trusted(rule_id="r", stage="s", kind="missing", severity="minor") == Finding(
-        rule_id="r", stage="s", kind="missing", severity="minor"
-    )
-    with pytest.raises(TypeError, match="severity"):
-        Finding.trusted(rule_id="r", stage="s", kind="missing")

@@ -293,9 +293,7 @@ class Checker:
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
         if notes:
             explanation += "（" + "；".join(notes) + "）"
-        # Built without validation: every value comes from a validated transcript and a validated pack,
-        # and the offsets from the view's own map (the property tests hold them to the invariant).
-        return Finding.trusted(
+        return Finding(
             **self._finding_fields[rule.index],
             utterance_index=index,
             speaker=speaker,
@@ -324,7 +322,7 @@ class Checker:
             else:
                 spans.append((o_start, o_end))
         text = view.original
-        return tuple(Token.trusted(text=text[s:e], start=s, end=e) for s, e in spans)
+        return tuple(Token(text=text[s:e], start=s, end=e) for s, e in spans)
 
     # -- public API ---------------------------------------------------------------------------------------
     def check(self, transcript: TranscriptLike) -> Report:
@@ -365,7 +363,7 @@ class Checker:
         context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
-        return Report.trusted(
+        return Report(
             transcript_id=call.id,
             pack_id=self.pack.id,
             pack_version=self.pack.version,
@@ -389,7 +387,7 @@ class Checker:
             stage_findings = by_stage.get(stage.id, [])
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
             results.append(
-                StageResult.trusted(
+                StageResult(
                     stage=stage.id,
                     name=stage.name,
                     required=stage.required,
@@ -401,7 +399,7 @@ class Checker:
             )
             if stage.required and not stage_findings and not stage.violation:
                 findings.append(
-                    Finding.trusted(
+                    Finding(
                         rule_id="required_stage",
                         stage=stage.id,
                         kind="missing",

@@ -47,42 +47,6 @@ def elapsed(later: float, earlier: float) -> float:
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    @classmethod
-    def trusted(cls, **values: Any):
-        """Build without validation, for values the library produced itself from validated input
-        (findings, tokens, stage results): equal to ``cls(**values)``, at a fraction of the cost,
-        which matters at tens of findings per call. Unset fields take their defaults, and fields keep
-        the model's order (JSON output is the same); every field without a default must be given."""
-        template, required = _template(cls)
-        if not required.issubset(values):
-            raise TypeError(f"{cls.__name__}.trusted() misses {sorted(required.difference(values))}")
-        fields = template.copy()
-        fields.update(values)  # keys already present keep their place: the model's field order
-        instance = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(instance, "__dict__", fields)
-        _set(instance, "__pydantic_fields_set__", set(values))
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
-
-
-_TEMPLATES: dict[type, tuple[dict[str, Any], frozenset[str]]] = {}
-
-
-def _template(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
-    """Every field of a model in order with its default (None for required ones), and the required
-    names. ``trusted`` is for models without default factories."""
-    found = _TEMPLATES.get(cls)
-    if found is None:
-        fields = cls.model_fields
-        if any(field.default_factory is not None for field in fields.values()):
-            raise TypeError(f"{cls.__name__} has default factories: build it with its constructor")
-        template = {name: None if field.is_required() else field.default for name, field in fields.items()}
-        required = frozenset(name for name, field in fields.items() if field.is_required())
-        found = _TEMPLATES[cls] = (template, required)
-    return found
-
 
 class Utterance(_Frozen):
     """One turn of the conversation; ``start``/``end`` are seconds from the start of the recording."""

@@ -7,6 +7,7 @@ because a phrase's own segmentation can differ from its segmentation in context.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Union
 
@@ -51,11 +52,19 @@ class TokenSequence:
         self.rule = rule
         self.items = items
         self.pattern = pattern
-        self._required = [i.options for i in items if isinstance(i, _Alternatives) and not i.optional]
+        # One literal alternation per required item (re is safe here: escaped literals cannot backtrack).
+        required = [i.options for i in items if isinstance(i, _Alternatives) and not i.optional]
+        self._never = any(not options for options in required)  # an item with nothing left to match
+        self._required = [re.compile("|".join(map(re.escape, options))) for options in required if options]
 
     def possible(self, text: str) -> bool:
         """Cheap pre-check on characters: every required item has an alternative in the text."""
-        return all(any(o in text for o in options) for options in self._required)
+        if self._never:
+            return False
+        for required in self._required:
+            if required.search(text) is None:
+                return False
+        return True
 
     def find(self, text: str, tokens: list[tuple[int, int]]) -> list[Candidate]:
         out: list[Candidate] = []
