@@ -342,3 +342,20 @@ def test_run_cutter_equals_jieba_cut_with_and_without_hmm(segmenter, reference_t
                 position += len(word)
                 ends.append(position)
             assert cutter.ends(block) == tuple(ends)
+
+
+@pytest.mark.parametrize(
+    "text, normalised",
+    [
+        ("您好 欢迎来电 请问有什么可以帮您", "您好 欢迎来电 请问有什么可以帮您"),  # clause pauses: kept, nothing moves
+        ("您好 欢 迎来电", "您好欢迎来电"),  # a one-character chunk: spelt out, the spaces go
+        ("您好  欢迎来电", "您好 欢迎来电"),  # a run of two spaces becomes one
+        (" 您好 欢迎", "您好 欢迎"),  # leading space dropped
+        ("您好 欢迎 ", "您好 欢迎"),  # trailing space dropped
+    ],
+)
+def test_clause_spaces_with_and_without_an_identity_map(normalizer, text, normalised):
+    view = normalizer.view(text)
+    assert view.norm == normalised
+    for i in range(len(view.norm)):  # every normalised character maps back onto itself
+        assert text[view.starts[i] : view.ends[i]] in (view.norm[i], " ")

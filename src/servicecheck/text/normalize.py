@@ -159,9 +159,10 @@ class Normalizer:
     # -- utterances -----------------------------------------------------------------------------------
     def _build_view(self, text: str) -> TextView:
         folded = text.translate(self._table)  # folds every character, learning the new ones on the way
-        if self._irregular.isdisjoint(text):
-            # Fast path, most utterances: every character folds to exactly one character, so the
-            # offset map is the identity and str.translate did the folding in C.
+        if self._irregular.isdisjoint(text) or _only_clause_spaces(text, self._irregular):
+            # Fast path, most utterances: every character folds to exactly one character (or is a
+            # single space between clauses, which stays), so the offset map is the identity and
+            # str.translate did the folding in C.
             view = TextView(text, folded, range(len(text)), range(1, len(text) + 1))
         else:
             view = self._build_mapped_view(text)
@@ -255,6 +256,15 @@ def _convert_numerals(view: TextView) -> TextView:
     if norm == view.norm:
         return view
     return TextView(view.original, norm, view.starts, view.ends)
+
+
+def _only_clause_spaces(text: str, irregular: set[str]) -> bool:
+    """True when the only irregular characters are single ASCII spaces between chunks of at least two
+    characters: every one of them is kept as it is (see ``_clause_spaces``), so nothing moves. ASR
+    output pauses between clauses like this all the time."""
+    if irregular.intersection(text) != {" "}:
+        return False
+    return all(len(chunk) >= 2 for chunk in text.split(" "))
 
 
 def _clause_spaces(text: str) -> set[int]:
