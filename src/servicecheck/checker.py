@@ -141,7 +141,7 @@ class Checker:
             negator = negator_before(self.compiled, view, candidate)
             if negator is not None:
                 return f"前文有否定词「{negator}」", []
-        if rule.rule.boundary == "token" and candidate.method in ("exact", "pinyin"):
+        if rule.token_boundary and candidate.method in ("exact", "pinyin"):
             if not on_token_boundaries(self.segmenter, view, candidate):
                 return "不在词边界上（分词切开了短语）", []
             notes.insert(0, "词边界对齐")
@@ -187,17 +187,17 @@ class Checker:
             rule = rules[candidate.rule]
             if rule.speaker != "any" and rule.speaker != speaker:
                 reason: Optional[str] = f"规则只适用于 {rule.speaker}"
-            elif not in_window(rule, position):
+            elif rule.window is not None and not in_window(rule, position):
                 reason = "不在规则的位置窗口内"
-            elif rule.rule.anchor is not None and candidate not in reachable[rule.rule.anchor]:
-                reason = "不在句首" if rule.rule.anchor == "start" else "不在句末"
-            elif trace is None and rule.stage.id not in anchored_stages:
-                deferred.setdefault(rule.stage.id, []).append((candidate, rule))
+            elif rule.anchor is not None and candidate not in reachable[rule.anchor]:
+                reason = "不在句首" if rule.anchor == "start" else "不在句末"
+            elif trace is None and rule.stage_id not in anchored_stages:
+                deferred.setdefault(rule.stage_id, []).append((candidate, rule))
                 continue
             else:
                 reason, notes = self._decide(rule, view, candidate)
                 if reason is None:
-                    accepted.setdefault(rule.stage.id, []).append((candidate, rule, notes))
+                    accepted.setdefault(rule.stage_id, []).append((candidate, rule, notes))
                     continue
             if trace is not None:
                 trace.append((candidate, rule, reason))
@@ -206,13 +206,13 @@ class Checker:
             hits.extend(self._decide_in_priority_order(view, stage_candidates))
         for stage_hits in accepted.values():
             # Anchors first, then overlaps: a candidate that fails its anchor must not hide another.
-            anchors = {h[1].rule.anchor for h in stage_hits} - {None}
+            anchors = {h[1].anchor for h in stage_hits} - {None}
             if anchors:
                 everything = [h[0] for h in stage_hits]
                 valid = {a: anchored_hits(view, everything, a) for a in anchors}
                 kept = []
                 for hit in stage_hits:
-                    anchor = hit[1].rule.anchor
+                    anchor = hit[1].anchor
                     if anchor is None or hit[0] in valid[anchor]:
                         kept.append(hit)
                     elif trace is not None:

@@ -7,6 +7,7 @@ only when some rule uses them. Nothing here depends on who speaks or where: thos
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -44,14 +45,13 @@ class CompiledRule:
     context_all: tuple[CompiledCondition, ...]
     context_any: tuple[CompiledCondition, ...]
     context_none: tuple[CompiledCondition, ...]
-
-    @property
-    def id(self) -> str:
-        return self.rule.id
-
-    @property
-    def severity(self) -> str:
-        return self.rule.severity or self.stage.severity
+    # Read for every candidate: copied out of the rule and stage once.
+    id: str = ""
+    stage_id: str = ""
+    severity: str = ""
+    anchor: Optional[str] = None
+    window: Optional[object] = None  # the rule's Window
+    token_boundary: bool = True
 
 
 class CompiledPack:
@@ -67,6 +67,12 @@ class CompiledPack:
         self.regexes: list[tuple[int, str, str]] = []  # (rule, pattern as written, pattern for the view)
         self.sequences: list[TokenSequence] = []
         self.negators = frozenset(n for n in (norm(x) for x in pack.negators) if n)
+        # One search for "is any negator near?" (escaped literals: no backtracking is possible).
+        self.negator_search = (
+            re.compile("|".join(re.escape(n) for n in sorted(self.negators, key=len, reverse=True))).search
+            if self.negators
+            else None
+        )
         self._unless_indexes: dict[tuple[str, ...], PhraseIndex] = {}
 
         order = 0
@@ -144,6 +150,12 @@ class CompiledPack:
             context_all=conditions(context.all) if context else (),
             context_any=conditions(context.any) if context else (),
             context_none=conditions(context.none) if context else (),
+            id=rule.id,
+            stage_id=stage.id,
+            severity=rule.severity or stage.severity,
+            anchor=rule.anchor,
+            window=rule.window,
+            token_boundary=rule.boundary == "token",
         )
 
     def find(self, view: TextView) -> list[Candidate]:

@@ -30,7 +30,7 @@ class Position(NamedTuple):
 
 
 def in_window(rule: CompiledRule, position: Position) -> bool:
-    window = rule.rule.window
+    window = rule.window
     return True if window is None else in_window_bounds(window, position)
 
 
@@ -59,11 +59,10 @@ def on_token_boundaries(segmenter: Segmenter, view: TextView, candidate: Candida
 
 def negator_before(pack: CompiledPack, view: TextView, candidate: Candidate) -> Optional[str]:
     """The negator among the few tokens before the match in the same clause, if any."""
-    if not pack.negators:
+    if pack.negator_search is None:
         return None
     text = view.norm
-    window = text[max(0, candidate.start - 8 * pack.pack.negation_window) : candidate.start]
-    if not any(negator in window for negator in pack.negators):
+    if pack.negator_search(text, max(0, candidate.start - 8 * pack.pack.negation_window), candidate.start) is None:
         return None  # the common case: no negator anywhere near, no segmentation needed
     # Negation does not cross a clause boundary, and clause boundaries (punctuation, spaces) also end
     # jieba runs: the tokens of the run that holds the match are all that can matter.
