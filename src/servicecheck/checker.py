@@ -152,12 +152,12 @@ class Checker:
         ALL candidates of the stage gives a superset, so the rest can be dropped before any
         segmentation. The exact anchor check runs again on the accepted hits."""
         anchors = self.compiled.anchored_stages
-        if not anchors:
-            return {}
         rules = self.compiled.rules
+        if not anchors or all(rules[candidate.rule].anchor is None for candidate in candidates):
+            return {}  # no anchored candidate: nothing will ask
         by_stage: dict[str, list[Candidate]] = {}
         for candidate in candidates:
-            stage = rules[candidate.rule].stage.id
+            stage = rules[candidate.rule].stage_id
             if stage in anchors:
                 by_stage.setdefault(stage, []).append(candidate)
         reachable: dict[str, set[Candidate]] = {"start": set(), "end": set()}
