@@ -7,9 +7,8 @@ from typing import Optional
 
 from rapidfuzz import fuzz, process
 
-from ..text.chars import strip_punctuation
 from ..model import elapsed
-from .base import CheckContext
+from .base import CheckContext, PhraseList
 
 
 def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int, int]], str]]:
@@ -19,40 +18,72 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
         for hit in ctx.stage_hits(trigger.stage, trigger.speaker):
             found.append((hit.utterance_index, (hit.start, hit.end), f"「{hit.text}」"))
     if trigger.phrases or trigger.regex:
-        for index in ctx.speaker_indexes(trigger.speaker):
-            spans = list(ctx.find_text(index, trigger.phrases, trigger.regex))
-            cancels = list(ctx.find_text(index, trigger.unless, [])) if trigger.unless else []
-            for start, end, _ in spans:
-                if any(cs < end and start < ce for cs, ce, _ in cancels):
-                    continue
-                found.append((index, (start, end), f"「{ctx.utterances[index].text[start:end]}」"))
-                break  # one trigger per utterance is enough
+        found.extend(_text_triggers(trigger, ctx))
     if trigger.repeat:
-        # Every utterance is compared with every earlier one: quadratic, bounded by Limits.max_utterances
-        # (see docs/reliability.md). An exact repeat needs no comparison, and is compared with once only.
-        seen: list[str] = []
-        distinct: set[str] = set()
-        for index in ctx.speaker_indexes(trigger.speaker):
-            norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
-            if len(norm) >= trigger.repeat_min_length:
-                if norm in distinct or (
-                    seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=trigger.repeat * 100)
-                ):
-                    found.append((index, None, "客户重复提问"))
-                if norm not in distinct:
-                    distinct.add(norm)
-                    seen.append(norm)
+        found.extend(_repeats(trigger, ctx))
     found.sort(key=lambda t: (t[0], t[1] or (0, 0)))
     return found
 
 
-def _satisfied(requirement, index: int, ctx: CheckContext) -> bool:
+def _text_triggers(trigger, ctx: CheckContext) -> list[tuple[int, tuple[int, int], str]]:
+    """The first trigger phrase or regex match of each utterance that no ``unless`` phrase overlaps."""
+    utterances = ctx.utterances
+    phrases = ctx.phrase_list(trigger.phrases) if trigger.phrases else None
+    unless = ctx.phrase_list(trigger.unless) if trigger.unless else None
+    if trigger.regex:
+        indexes = ctx.speaker_indexes(trigger.speaker)  # regexes are searched utterance by utterance
+    else:
+        indexes = ctx.phrase_utterances(trigger.speaker, phrases)  # phrases: the call in one pass
+    found = []
+    for index in indexes:
+        spans = ctx.phrase_spans(index, phrases) if phrases is not None else []
+        if trigger.regex:
+            spans += ctx.find_text(index, [], trigger.regex)
+        if not spans:
+            continue
+        cancels = ctx.phrase_spans(index, unless) if unless is not None else []
+        for start, end, _ in spans:
+            if any(cs < end and start < ce for cs, ce, _ in cancels):
+                continue
+            found.append((index, (start, end), f"「{utterances[index].text[start:end]}」"))
+            break  # one trigger per utterance is enough
+    return found
+
+
+def _repeats(trigger, ctx: CheckContext) -> list[tuple[int, None, str]]:
+    """Utterances that repeat an earlier one of the speaker: the same normalised text without
+    punctuation, or one at least ``repeat`` similar (rapidfuzz ratio) to an earlier distinct one.
+
+    Every utterance is compared with every earlier distinct one: quadratic, bounded by
+    Limits.max_utterances (see docs/reliability.md). An exact repeat needs no comparison."""
+    shortest = trigger.repeat_min_length
+    cutoff = trigger.repeat * 100
+    found = []
+    seen: list[str] = []
+    distinct: set[str] = set()
+    for index, norm in ctx.stripped_norms(trigger.speaker, shortest):
+        if len(norm) < shortest:
+            continue
+        if norm in distinct:
+            found.append((index, None, "客户重复提问"))
+            continue
+        if seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=cutoff):
+            found.append((index, None, "客户重复提问"))
+        distinct.add(norm)
+        seen.append(norm)
+    return found
+
+
+def _satisfied(requirement, index: int, ctx: CheckContext, phrases: Optional[PhraseList]) -> bool:
+    """Whether utterance ``index`` meets the requirement (``phrases``: its phrases' automaton)."""
     if requirement.stage:
         if index in ctx.stage_utterances(requirement.stage, requirement.speaker):
             return True
     if requirement.phrases or requirement.regex:
         if requirement.speaker in ("any", ctx.utterances[index].speaker):
-            for _ in ctx.find_text(index, requirement.phrases, requirement.regex):
+            if phrases is not None and ctx.has_phrase(index, phrases):
+                return True
+            if requirement.regex and ctx.find_text(index, [], requirement.regex):
                 return True
     return False
 
@@ -70,6 +101,7 @@ def run(check, ctx: CheckContext) -> list:
     if check.within_utterances is None and not ctx.timed:
         ctx.notes.append(f"{check.id}: skipped, the transcript has no timestamps")
         return []
+    automata = [ctx.phrase_list(r.phrases) if r.phrases else None for r in check.then]
     findings = []
     reported: set[int] = set()
     triggered: set[int] = set()
@@ -92,7 +124,7 @@ def run(check, ctx: CheckContext) -> list:
         for number, requirement in enumerate(check.then):
             if check.once and number in reported:
                 continue
-            if any(_satisfied(requirement, i, ctx) for i in window):
+            if any(_satisfied(requirement, i, ctx, automata[number]) for i in window):
                 continue
             reported.add(number)
             bound = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from ..match.context import Position, in_window_bounds
 from .base import CheckContext
 
@@ -14,17 +16,13 @@ def run(check, ctx: CheckContext) -> list:
     speaker = utterances[hits[0].utterance_index].speaker
     of_all = check.window.of == "all"
     indexes = ctx.speaker_indexes("any" if of_all else speaker)
-    rank = {utterance_index: number for number, utterance_index in enumerate(indexes)}
-    starts = [u.start for u in utterances if u.start is not None]
-    ends = [u.end for u in utterances if u.end is not None]
-    call_start = min(starts) if starts else None  # once, not per hit: a long call has many hits
-    call_end = max(ends) if ends else None
+    call_start, call_end = ctx.call_bounds()
     for hit in hits:
         index = hit.utterance_index
         position = Position(
             index=index,
             total=len(utterances),
-            speaker_index=rank.get(index, index),
+            speaker_index=_rank(indexes, index),
             speaker_total=len(indexes),
             start=utterances[index].start,
             call_start=call_start,
@@ -42,6 +40,12 @@ def run(check, ctx: CheckContext) -> list:
             span=(first.start, first.end),
         )
     ]
+
+
+def _rank(indexes: list[int], index: int) -> int:
+    """Where ``index`` is in the sorted ``indexes`` (``index`` itself when it is not there)."""
+    number = bisect_left(indexes, index)
+    return number if number < len(indexes) and indexes[number] == index else index
 
 
 def _describe(window) -> str:

@@ -6,10 +6,11 @@ They need ``start``/``end`` times; a transcript without them gets a note in the 
 from __future__ import annotations
 
 import heapq
+from typing import Optional
 
-from ..text.chars import content_length, strip_punctuation
+from ..text.chars import strip_punctuation
 from ..model import elapsed
-from .base import CheckContext, seconds
+from .base import CheckContext, content_length_fast, seconds
 
 
 def _untimed(check, ctx: CheckContext) -> bool:
@@ -33,7 +34,7 @@ def answer_delay(check, ctx: CheckContext) -> list:
 
 
 def _has_any(ctx: CheckContext, index: int, phrases: list[str]) -> bool:
-    return any(True for _ in ctx.find_text(index, phrases, []))
+    return bool(phrases) and ctx.has_phrase(index, ctx.phrase_list(phrases))
 
 
 def silence(check, ctx: CheckContext) -> list:
@@ -41,42 +42,59 @@ def silence(check, ctx: CheckContext) -> list:
     hide or fake a silence."""
     if _untimed(check, ctx):
         return []
-    utterances = ctx.utterances
+    starts, ends, speakers = ctx.columns()
+    max_seconds = check.max_seconds
     findings = []
-    latest_end = utterances[0].end
-    last_agent = 0 if utterances[0].speaker == "agent" else None
-    for index in range(1, len(utterances)):
-        utterance = utterances[index]
-        gap = elapsed(utterance.start, latest_end)
-        if gap > check.max_seconds:
-            held = (
-                check.hold_max_seconds is not None
-                and last_agent is not None
-                and _has_any(ctx, last_agent, check.hold_phrases)
-                and utterance.speaker == "agent"
-                and _has_any(ctx, index, check.thanks_phrases)
-            )
-            limit = check.hold_max_seconds if held else check.max_seconds
-            if gap > limit:
-                kind = "告知等待后" if held else ""
-                findings.append(
-                    ctx.finding(
-                        check,
-                        index,
-                        f"{kind}静默 {gap:.1f} 秒（{seconds(latest_end)} 至 {seconds(utterance.start)}），"
-                        f"超过 {limit:g} 秒",
-                    )
-                )
-        latest_end = max(latest_end, utterance.end)
-        if utterance.speaker == "agent":
+    latest_end = ends[0]
+    last_agent = 0 if speakers[0] == "agent" else None
+    for index in range(1, len(starts)):
+        # elapsed() rounds to the microsecond, so a raw gap a millisecond under the limit stays under
+        # it: most gaps need no rounding.
+        if starts[index] - latest_end > max_seconds - 0.001:
+            gap = elapsed(starts[index], latest_end)
+            if gap > max_seconds:
+                finding = _silence(check, ctx, index, last_agent, gap, latest_end)
+                if finding is not None:
+                    findings.append(finding)
+        if ends[index] > latest_end:  # max(), without the call
+            latest_end = ends[index]
+        if speakers[index] == "agent":
             last_agent = index
     return findings
 
 
+def _silence(check, ctx: CheckContext, index: int, last_agent: Optional[int], gap: float, since: float):
+    """The finding for a gap over ``max_seconds`` before utterance ``index``, unless it was a hold the
+    agent announced (and thanked the customer for) within ``hold_max_seconds``."""
+    held = (
+        check.hold_max_seconds is not None
+        and last_agent is not None
+        and _has_any(ctx, last_agent, check.hold_phrases)
+        and ctx.utterances[index].speaker == "agent"
+        and _has_any(ctx, index, check.thanks_phrases)
+    )
+    limit = check.hold_max_seconds if held else check.max_seconds
+    if gap <= limit:
+        return None
+    kind = "告知等待后" if held else ""
+    start = ctx.utterances[index].start
+    return ctx.finding(
+        check, index, f"{kind}静默 {gap:.1f} 秒（{seconds(since)} 至 {seconds(start)}），超过 {limit:g} 秒"
+    )
+
+
 def _is_backchannel(check, ctx: CheckContext, index: int) -> bool:
-    norm = strip_punctuation(ctx.normalizer.view(ctx.utterances[index].text).norm)
-    allowed = set("".join(ctx.normalizer.normalize(b) for b in check.backchannels))
-    return len(norm) <= check.backchannel_max_chars and all(c in allowed for c in norm)
+    norm = strip_punctuation(ctx.norm(index))
+    return len(norm) <= check.backchannel_max_chars and _backchannel_chars(check, ctx).issuperset(norm)
+
+
+def _backchannel_chars(check, ctx: CheckContext) -> frozenset[str]:
+    """The characters of the normalised backchannels, kept with the Checker's shared indexes."""
+    key = ("backchannels", *check.backchannels)
+    allowed = ctx.phrase_indexes.get(key)
+    if allowed is None:
+        allowed = ctx.phrase_indexes[key] = frozenset("".join(ctx.normalizer.normalize(b) for b in check.backchannels))
+    return allowed
 
 
 def interruption(check, ctx: CheckContext) -> list:
@@ -88,9 +106,10 @@ def interruption(check, ctx: CheckContext) -> list:
     overlaps an agent turn by enough cannot overlap any later-starting agent turn by enough."""
     if _untimed(check, ctx):
         return []
-    utterances = ctx.utterances
-    customers = sorted((u.start, u.end, i) for i, u in enumerate(utterances) if u.speaker == "customer")
-    agents = sorted((u.start, i) for i, u in enumerate(utterances) if u.speaker == "agent")
+    starts, ends, _ = ctx.columns()
+    customers = sorted([(starts[i], ends[i], i) for i in ctx.speaker_indexes("customer")])
+    agents = sorted([(starts[i], i) for i in ctx.speaker_indexes("agent")])
+    overlap = check.min_overlap_seconds
     started: list[tuple[float, float, int]] = []  # heap of the customer turns that started by ``begin``
     following = 0
     found = []
@@ -98,7 +117,7 @@ def interruption(check, ctx: CheckContext) -> list:
         while following < len(customers) and customers[following][0] <= begin:
             heapq.heappush(started, customers[following])
             following += 1
-        while started and not (begin < started[0][1] and elapsed(started[0][1], begin) > check.min_overlap_seconds):
+        while started and not (begin < started[0][1] and elapsed(started[0][1], begin) > overlap):
             heapq.heappop(started)  # over (or nearly) by now: over for every later agent turn too
         if not started or _is_backchannel(check, ctx, index):
             continue
@@ -115,12 +134,13 @@ def interruption(check, ctx: CheckContext) -> list:
 def speech_rate(check, ctx: CheckContext) -> list:
     if _untimed(check, ctx):
         return []
-    chars = 0
+    utterances = ctx.utterances
+    agent = ctx.speaker_indexes("agent")
+    chars = content_length_fast("".join([utterances[i].text for i in agent]))  # counted per character: sums
+    starts, ends, _ = ctx.columns()
     duration = 0.0
-    for index in ctx.speaker_indexes("agent"):
-        utterance = ctx.utterances[index]
-        chars += content_length(utterance.text)
-        duration += max(0.0, utterance.end - utterance.start)
+    for index in agent:
+        duration += max(0.0, ends[index] - starts[index])
     if chars < check.min_chars or duration <= 0:
         return []
     rate = round(chars / duration * 60, 6)

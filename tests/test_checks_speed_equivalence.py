@@ -1,0 +1,190 @@
+"""The process checks' shortcuts give what the plain computations give.
+
+``CheckContext`` scans a speaker's joined utterances once per phrase list, strips punctuation with a few
+regex passes, and asks a pattern check's regexes once of the joined texts. Each shortcut is compared
+here with the computation it replaces, one utterance at a time: the phrase spans with a ``PhraseIndex``
+per utterance (what the checks used before), stripping and counting with ``text.chars``, and the regex
+prefilter with every pattern run on every utterance.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicecheck import Transcript, load_pack
+from servicecheck.checks import CheckContext
+from servicecheck.checks.base import _CONTENT, _SEPARATOR, content_length_fast, strip_punctuation_fast
+from servicecheck.match.phrases import PhraseIndex
+from servicecheck.match.regex import find_spans
+from servicecheck.text import NormalizeOptions, Normalizer
+from servicecheck.text.chars import content_length, is_punctuation_or_space, strip_punctuation
+
+NORMALIZER = Normalizer(NormalizeOptions(fillers=("呃",)))
+
+# Pieces that make phrase hits, overlaps, near misses and every normalisation path likely: Traditional
+# characters, full-width letters and digits, spaced-out characters, fillers, digit runs, punctuation.
+PIECES = [
+    "投诉", "太慢", "太慢了", "不投诉", "慢了", "生气", "没生气", "基金", "基金会", "公积金", "有风险",
+    "市场有风险", "风险", "回电", "给您打电话", "工号", "您好", "請稍等", "稍等", "ＶＩＰ", "vip", "Call",
+    "１２３", "幺三五二", "一二三四五六七八九零一二三四五六", "6222 0212 3456 7890", "a123456(7)",
+    "感 谢 您", "呃", "，", "。", "？", "！", " ", "  ", "\u3000", "\u200b", "~", "é", "ｶ", "カ", "①", "😀",
+    "\ue000", "ǅ", "x",
+]
+TEXTS = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+UTTERANCES = st.lists(st.tuples(st.sampled_from(["agent", "customer", "other"]), TEXTS), min_size=1, max_size=10)
+PHRASE_LISTS = [
+    ["投诉", "太慢了", "太慢", "生气", "气死"],
+    ["不投诉", "没生气"],
+    ["基金", "理财产品"],
+    ["基金会", "公积金"],
+    ["有风险", "市场有风险", "风险提示", "有一定风险"],
+    ["回电", "给您打电话", "工号", "稍等", "請稍等", "请稍等"],
+    ["ＶＩＰ", "vip", "Call back"],
+    ["感谢您"],
+    ["123", "1352"],
+]
+REGEX_LISTS = [
+    ["(?:[0-9][ -]?){15,18}[0-9]", "[0-9]{17}[0-9x]", "[a-z][0-9]{6}\\(?[0-9a]\\)?"],
+    ["^您好", "风险$", "太慢"],
+    ["a*", "[^0-9]{3}"],
+    ["vip|call", "幺三五"],
+]
+
+
+def bank_corpus():
+    """The benchmark's call generator (benchmarks/corpus.py)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import corpus
+
+    return corpus
+
+
+def transcript(turns) -> Transcript:
+    return Transcript.model_validate(
+        {"id": "t", "utterances": [{"speaker": speaker, "text": text} for speaker, text in turns]}
+    )
+
+
+def reference_spans(normalizer: Normalizer, text: str, phrases: list[str]) -> list[tuple[int, int, str]]:
+    """Phrase spans as the checks found them before: one automaton per list, run per utterance."""
+    index = PhraseIndex()
+    for phrase in phrases:
+        index.add(normalizer.normalize(phrase), 0, phrase)
+    index.build()
+    view = normalizer.view(text)
+    return [(*view.to_original(c.start, c.end), c.pattern) for c in index.find(view.norm)]
+
+
+# -- stripping and counting --------------------------------------------------------------------------
+def test_content_characters_are_never_punctuation():
+    """Every character the fast paths set aside without asking ``strip_punctuation``."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if _CONTENT.match(char):
+            assert not is_punctuation_or_space(char), hex(code)
+
+
+@given(TEXTS)
+def test_strip_and_count_agree_with_text_chars(text):
+    assert strip_punctuation_fast(text) == strip_punctuation(text)
+    assert content_length_fast(text) == content_length(text)
+
+
+def test_strip_and_count_agree_on_the_bank_corpus():
+    corpus = bank_corpus()
+
+    texts = [u["text"] for call in corpus.generate(40) for u in call["utterances"]]
+    joined = "".join(texts)
+    assert strip_punctuation_fast(joined) == strip_punctuation(joined)
+    assert content_length_fast(joined) == sum(content_length(t) for t in texts)
+    norms = [NORMALIZER.view(t).norm for t in texts]
+    assert strip_punctuation_fast(_SEPARATOR.join(norms)).split(_SEPARATOR) == [strip_punctuation(n) for n in norms]
+
+
+# -- phrases -----------------------------------------------------------------------------------------
+@settings(max_examples=200)
+@given(UTTERANCES, st.sampled_from(["agent", "customer", "other", "any"]))
+def test_joined_phrase_scan_agrees_with_one_utterance_at_a_time(turns, speaker):
+    call = transcript(turns)
+    ctx = CheckContext(call, [], NORMALIZER)
+    for phrases in PHRASE_LISTS:
+        automaton = ctx.phrase_list(phrases)
+        expected = {
+            i: reference_spans(NORMALIZER, u.text, phrases)
+            for i, u in enumerate(call.utterances)
+            if speaker in ("any", u.speaker)
+        }
+        assert ctx.phrase_utterances(speaker, automaton) == [i for i, spans in expected.items() if spans]
+        for index, spans in expected.items():
+            assert ctx.phrase_spans(index, automaton) == spans
+            assert ctx.has_phrase(index, automaton) == bool(spans)
+            assert ctx.find_text(index, phrases, []) == spans
+
+
+@given(UTTERANCES)
+def test_phrase_spans_without_a_speaker_scan(turns):
+    """Windows after a trigger ask about single utterances that no speaker scan has covered."""
+    call = transcript(turns)
+    ctx = CheckContext(call, [], NORMALIZER)
+    for phrases in PHRASE_LISTS:
+        for index, utterance in enumerate(call.utterances):
+            assert ctx.phrase_spans(index, ctx.phrase_list(phrases)) == reference_spans(NORMALIZER, utterance.text, phrases)
+
+
+# -- regexes -----------------------------------------------------------------------------------------
+@settings(max_examples=200)
+@given(UTTERANCES, st.sampled_from(["agent", "customer", "any"]))
+def test_regex_prefilter_never_hides_a_match(turns, speaker):
+    call = transcript(turns)
+    ctx = CheckContext(call, [], NORMALIZER)
+    for regexes in REGEX_LISTS:
+        folded = [NORMALIZER.fold_pattern(p) for p in regexes]
+        matched = any(
+            next(iter(find_spans(pattern, NORMALIZER.view(u.text).norm, NORMALIZER.ignore_case)), None)
+            for u in call.utterances
+            if speaker in ("any", u.speaker)
+            for pattern in folded
+        )
+        if matched:
+            assert ctx.may_match(speaker, regexes)
+        spans = [ctx.find_text(i, [], regexes) for i in ctx.speaker_indexes(speaker)]
+        assert any(spans) == matched
+
+
+def test_regex_prefilter_lets_anchored_patterns_through():
+    call = transcript([("agent", "风险"), ("agent", "您好")])
+    ctx = CheckContext(call, [], NORMALIZER)
+    assert re.search("风险$", "风险\n您好") is None  # joined, the anchor no longer holds
+    assert ctx.may_match("agent", ["风险$"])
+
+
+# -- the bank pack's calls -----------------------------------------------------------------------------
+def test_bank_pack_phrase_lists_on_the_corpus():
+    corpus = bank_corpus()
+
+    pack = load_pack("bank-cn")
+    lists = []
+    for check in pack.checks:
+        trigger = getattr(check, "trigger", None)
+        if trigger is not None:
+            lists += [trigger.phrases, trigger.unless]
+        lists += [r.phrases for r in getattr(check, "then", [])]
+        lists += [getattr(check, "hold_phrases", []), getattr(check, "thanks_phrases", [])]
+    lists = [phrases for phrases in lists if phrases]
+    assert len(lists) >= 5
+    for data in corpus.generate(25):
+        call = Transcript.model_validate(data)
+        ctx = CheckContext(call, [], NORMALIZER)
+        for phrases in lists:
+            automaton = ctx.phrase_list(phrases)
+            for speaker in ("agent", "customer"):
+                found = ctx.phrase_utterances(speaker, automaton)
+                for index in ctx.speaker_indexes(speaker):
+                    spans = reference_spans(NORMALIZER, call.utterances[index].text, phrases)
+                    assert ctx.phrase_spans(index, automaton) == spans
+                    assert (index in found) == bool(spans)
