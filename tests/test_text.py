@@ -359,3 +359,31 @@ def test_clause_spaces_with_and_without_an_identity_map(normalizer, text, normal
     assert view.norm == normalised
     for i in range(len(view.norm)):  # every normalised character maps back onto itself
         assert text[view.starts[i] : view.ends[i]] in (view.norm[i], " ")
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=_RUN_ALPHABET + "蒋娜鑫琳璐珂", min_size=1, max_size=30))
+@example("小蒋为您服务")
+def test_hmm_lengths_equal_jieba_finalseg(chars):
+    from jieba import finalseg
+
+    from servicecheck.text.fastcut import _hmm_lengths
+
+    assert _hmm_lengths.__wrapped__(chars, 0) == tuple(len(w) for w in finalseg.cut(chars))
+
+
+def test_hmm_lengths_follow_jiebas_force_split_words():
+    from jieba import finalseg
+
+    from servicecheck.text.fastcut import _hmm_lengths
+
+    text = "小蒋为您服务"
+    words = [w for w in finalseg.cut(text) if len(w) > 1]
+    assert words, "the example needs a word of two or more characters from the HMM"
+    finalseg.Force_Split_Words.add(words[0])
+    try:
+        expected = tuple(len(w) for w in finalseg.cut(text))
+        assert _hmm_lengths(text, len(finalseg.Force_Split_Words)) == expected
+        assert sum(1 for n in expected if n == 1) >= len(words[0])
+    finally:
+        finalseg.Force_Split_Words.discard(words[0])

@@ -3,9 +3,10 @@
 ``Tokenizer.cut`` builds a DAG of dictionary words as a dict of lists, scores every edge with
 ``log(freq) - log(total)`` again on every call and yields words through two generators. Here the DAG and
 the route are lists, each word's log probability is computed once per checker, and the hidden Markov
-model that joins unknown single characters (``jieba.finalseg.cut``) is cached by its input. The
-arithmetic and the tie-breaking are jieba's own (the route maximises ``(log probability, end)``), so the
-tokens are identical; ``tests/test_text.py`` compares both on random and real text.
+model that joins unknown single characters (``jieba.finalseg.cut``) runs with back-pointers instead of
+copied paths and is cached by its input. The arithmetic and the tie-breaking are jieba's own (the route
+maximises ``(log probability, end)``, the Viterbi ``(probability, state)``), so the tokens are
+identical; ``tests/test_text.py`` compares both on random text, ties included.
 """
 
 from __future__ import annotations
@@ -126,7 +127,84 @@ class RunCutter:
 
 @lru_cache(maxsize=16384)
 def _hmm_lengths(chars: str, force_split_version: int) -> tuple[int, ...]:
-    """Token lengths the HMM gives a string of unknown characters. Cached: the same names and
-    unknown words come back call after call. Keyed by the size of jieba's global force-split set too,
-    the one global that changes its result."""
-    return tuple(len(word) for word in finalseg.cut(chars))
+    """Token lengths the HMM gives a string of unknown characters: ``jieba.finalseg.cut``, exactly.
+    Cached: the same names and unknown words come back call after call. Keyed by the size of jieba's
+    global force-split set too, the one global that changes its result."""
+    lengths: list[int] = []
+    for block in _HMM_HAN.split(chars):
+        if _HMM_HAN.match(block):
+            lengths.extend(_viterbi_lengths(block))
+        else:
+            lengths.extend(len(piece) for piece in _HMM_SKIP.split(block) if piece)
+    return _force_split(chars, tuple(lengths))
+
+
+def _force_split(chars: str, lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """finalseg yields a word of jieba's force-split set character by character."""
+    forced = finalseg.Force_Split_Words
+    if not forced:
+        return lengths
+    out: list[int] = []
+    position = 0
+    for length in lengths:
+        word = chars[position : position + length]
+        if length > 1 and word in forced and _HMM_HAN.fullmatch(word):
+            out.extend([1] * length)
+        else:
+            out.append(length)
+        position += length
+    return tuple(out)
+
+
+_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")  # jieba.finalseg.re_han
+_HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
+_MIN_FLOAT = -3.14e100  # jieba.finalseg.MIN_FLOAT
+_PREVIOUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}  # jieba.finalseg.PrevStatus
+
+
+def _viterbi_lengths(block: str) -> list[int]:
+    """Word lengths of ``finalseg.__cut(block)`` for a block of Han characters: jieba's Viterbi over
+    the states B, M, E, S with the same arithmetic, the same order of additions and the same tie
+    rules (``max`` over (probability, state)), keeping back-pointers instead of copying paths."""
+    start_p, trans_p, emit_p = finalseg.start_P, finalseg.trans_P, finalseg.emit_P
+    states = "BMES"
+    steps = [
+        (y, [(y0, trans_p[y0].get(y, _MIN_FLOAT)) for y0 in _PREVIOUS[y]], emit_p[y]) for y in states
+    ]
+    first = block[0]
+    score = {y: start_p[y] + emit_p[y].get(first, _MIN_FLOAT) for y in states}
+    back: list[dict[str, str]] = []
+    for char in block[1:]:
+        current = {}
+        pointers = {}
+        for y, previous, emit in steps:
+            em_p = emit.get(char, _MIN_FLOAT)
+            (y0, t0), (y1, t1) = previous
+            p0 = score[y0] + t0 + em_p
+            p1 = score[y1] + t1 + em_p
+            if p1 > p0 or (p1 == p0 and y1 > y0):
+                current[y], pointers[y] = p1, y1
+            else:
+                current[y], pointers[y] = p0, y0
+        back.append(pointers)
+        score = current
+    state = "S" if (score["S"], "S") > (score["E"], "E") else "E"
+    tags = [state]
+    for pointers in reversed(back):
+        state = pointers[state]
+        tags.append(state)
+    tags.reverse()
+    lengths: list[int] = []
+    begin = following = 0
+    for index, tag in enumerate(tags):
+        if tag == "B":
+            begin = index
+        elif tag == "E":
+            lengths.append(index + 1 - begin)
+            following = index + 1
+        elif tag == "S":
+            lengths.append(1)
+            following = index + 1
+    if following < len(block):
+        lengths.append(len(block) - following)
+    return lengths
