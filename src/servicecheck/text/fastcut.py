@@ -17,6 +17,9 @@ from math import log
 
 from jieba import finalseg
 
+_PREFIX = object()  # a fragment that only starts longer dictionary words (frequency 0)
+_ABSENT = object()  # a fragment no dictionary word starts with
+_KNOWN_LIMIT = 200_000  # fragments remembered before starting over (about 25 MB at most)
 _ENGLISH = re.compile("[a-zA-Z0-9]", re.U)  # jieba.re_eng: joined into one token without the HMM
 
 
@@ -26,7 +29,8 @@ class RunCutter:
     def __init__(self, freq: dict, total: int, hmm: bool = True) -> None:
         self._freq = freq
         self._log_total = log(total)
-        self._log_p: dict[str, float] = {}  # word → log(freq or 1) - log(total), as jieba's calc has it
+        self._log_p: dict[str, float] = {}  # character → log(freq or 1) - log(total), as jieba's calc has it
+        self._known: dict[str, object] = {}  # fragment → log probability, _PREFIX or _ABSENT (see _learn)
         self.hmm = hmm
 
     def ends(self, run: str) -> tuple[int, ...]:
@@ -36,7 +40,9 @@ class RunCutter:
     def _route(self, run: str) -> list[int]:
         """``route[i]``: the last index of the best word starting at ``i`` (jieba's ``get_DAG`` and
         ``calc`` in one right-to-left pass: the words starting at ``i`` are found when ``i`` is scored)."""
-        freq, log_p, log_total = self._freq, self._log_p, self._log_total
+        known = self._known
+        if len(known) > _KNOWN_LIMIT:
+            known.clear()
         size = len(run)
         score = [0.0] * (size + 1)
         route = [0] * (size + 1)
@@ -46,13 +52,12 @@ class RunCutter:
             stop = start
             fragment = run[start]
             while True:  # every dictionary word starting here; the prefixes have frequency 0
-                count = freq.get(fragment)
-                if count is None:
+                p = known.get(fragment)
+                if p is None:
+                    p = self._learn(fragment)
+                if p is _ABSENT:
                     break
-                if count:
-                    p = log_p.get(fragment)
-                    if p is None:
-                        p = log_p[fragment] = log(count) - log_total
+                if p is not _PREFIX:
                     p += score[stop + 1]
                     if best is None or p >= best:  # ties go to the longer word, as max() over (p, end)
                         best, best_end = p, stop
@@ -61,14 +66,32 @@ class RunCutter:
                     break
                 fragment = run[start : stop + 1]
             if best is None:  # no word starts here: the character alone, frequency taken as 1
-                char = run[start]
-                p = log_p.get(char)
-                if p is None:
-                    p = log_p[char] = log(freq.get(char) or 1) - log_total
+                p = self._single(run[start])
                 best = p + score[start + 1]
             score[start] = best
             route[start] = best_end
         return route
+
+    def _learn(self, fragment: str):
+        """What the dictionary says of ``fragment``: its word log probability, _PREFIX (only the start
+        of longer words) or _ABSENT. Kept in a dictionary far smaller than jieba's, so lookups stay in
+        the CPU cache."""
+        count = self._freq.get(fragment)
+        if count is None:
+            value = _ABSENT
+        elif count:
+            value = log(count) - self._log_total
+        else:
+            value = _PREFIX
+        self._known[fragment] = value
+        return value
+
+    def _single(self, char: str) -> float:
+        """The log probability jieba gives a character no word starts with (frequency 0 counts as 1)."""
+        p = self._log_p.get(char)
+        if p is None:
+            p = self._log_p[char] = log(self._freq.get(char) or 1) - self._log_total
+        return p
 
     def _walk_hmm(self, run: str, route: list[int]) -> tuple[int, ...]:
         """jieba's ``__cut_DAG``: runs of single characters not in the dictionary go through the HMM."""
