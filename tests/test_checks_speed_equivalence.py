@@ -1,10 +1,11 @@
 """The process checks' shortcuts give what the plain computations give.
 
 ``CheckContext`` scans a speaker's joined utterances once per phrase list, strips punctuation with a few
-regex passes, and asks a pattern check's regexes once of the joined texts. Each shortcut is compared
-here with the computation it replaces, one utterance at a time: the phrase spans with a ``PhraseIndex``
-per utterance (what the checks used before), stripping and counting with ``text.chars``, and the regex
-prefilter with every pattern run on every utterance.
+regex passes, and asks a pattern check's regexes once of the joined texts; long lists of customer turns
+find repeated questions through an index. Each shortcut is compared here with the computation it
+replaces: the phrase spans with a ``PhraseIndex`` per utterance (what the checks used before), stripping
+and counting with ``text.chars``, the regex prefilter with every pattern run on every utterance, and
+the repeat index with comparing every pair.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import re
 import sys
 
+import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from servicecheck import Transcript, load_pack
 from servicecheck.checks import CheckContext
 from servicecheck.checks.base import _CONTENT, _SEPARATOR, content_length_fast, strip_punctuation_fast
+from servicecheck.checks.repeats import repeated
 from servicecheck.match.phrases import PhraseIndex
 from servicecheck.match.regex import find_spans
 from servicecheck.text import NormalizeOptions, Normalizer
@@ -188,3 +192,53 @@ def test_bank_pack_phrase_lists_on_the_corpus():
                     spans = reference_spans(NORMALIZER, call.utterances[index].text, phrases)
                     assert ctx.phrase_spans(index, automaton) == spans
                     assert (index in found) == bool(spans)
+
+
+# -- repeated questions ------------------------------------------------------------------------------
+def repeated_by_brute_force(texts: list[str], cutoff: float) -> list[bool]:
+    """The trigger as it was written first: every text against every earlier distinct one."""
+    seen: list[str] = []
+    flags = []
+    for text in texts:
+        flags.append(
+            text in seen or bool(seen and process.extractOne(text, seen, scorer=fuzz.ratio, score_cutoff=cutoff))
+        )
+        if text not in seen:
+            seen.append(text)
+    return flags
+
+
+SIMILAR_TEXTS = st.lists(
+    st.one_of(
+        st.text(alphabet="我想问一下账单分期怎么还款", min_size=2, max_size=24),
+        st.text(alphabet="abcab", min_size=2, max_size=12),
+        st.sampled_from(["我想问一下我的账单", "我想问一下我的帐单", "我想问下我的账单", "你们效率太低了", "你们效率太低了吧"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300)
+@given(SIMILAR_TEXTS, st.one_of(st.sampled_from([1.0, 50.0, 85.0, 90.0, 99.5, 100.0]), st.floats(0.5, 100.0)))
+def test_repeat_index_finds_what_comparing_everything_finds(texts, cutoff):
+    expected = repeated_by_brute_force(texts, cutoff)
+    assert repeated(texts, cutoff, indexed_from=0) == expected
+    assert repeated(texts, cutoff, indexed_from=10**9) == expected
+
+
+def test_repeat_index_on_a_long_call_of_the_corpus():
+    corpus = bank_corpus()
+    call = Transcript.model_validate(corpus.generate(1, utterances=1200, seed=3)[0])
+    ctx = CheckContext(call, [], NORMALIZER)
+    texts = [norm for _, norm in ctx.stripped_norms("customer", 8) if len(norm) >= 8]
+    assert len(texts) > 300
+    flags = repeated(texts, 85.0, indexed_from=0)
+    assert flags == repeated(texts, 85.0, indexed_from=10**9)
+    assert any(flags) and not all(flags)
+
+
+@pytest.mark.parametrize("cutoff", [80.0, 79.999999999, 80.000001])
+def test_repeat_index_at_the_tightest_overlap(cutoff):
+    """fuzz.ratio is exactly 80 here and the texts share exactly the occurrences the index requires."""
+    texts = ["mfqhasrr", "fqhagrr"]
+    assert repeated(texts, cutoff, indexed_from=0) == repeated_by_brute_force(texts, cutoff)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from rapidfuzz import fuzz, process
-
 from ..model import elapsed
 from .base import CheckContext, PhraseList
+from .repeats import repeated
 
 
 def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int, int]], str]]:
@@ -51,27 +50,12 @@ def _text_triggers(trigger, ctx: CheckContext) -> list[tuple[int, tuple[int, int
 
 
 def _repeats(trigger, ctx: CheckContext) -> list[tuple[int, None, str]]:
-    """Utterances that repeat an earlier one of the speaker: the same normalised text without
-    punctuation, or one at least ``repeat`` similar (rapidfuzz ratio) to an earlier distinct one.
-
-    Every utterance is compared with every earlier distinct one: quadratic, bounded by
-    Limits.max_utterances (see docs/reliability.md). An exact repeat needs no comparison."""
+    """Utterances that repeat an earlier one of the speaker (see ``repeats.repeated``), compared on
+    their normalised text without punctuation, if it has at least ``repeat_min_length`` characters."""
     shortest = trigger.repeat_min_length
-    cutoff = trigger.repeat * 100
-    found = []
-    seen: list[str] = []
-    distinct: set[str] = set()
-    for index, norm in ctx.stripped_norms(trigger.speaker, shortest):
-        if len(norm) < shortest:
-            continue
-        if norm in distinct:
-            found.append((index, None, "客户重复提问"))
-            continue
-        if seen and process.extractOne(norm, seen, scorer=fuzz.ratio, score_cutoff=cutoff):
-            found.append((index, None, "客户重复提问"))
-        distinct.add(norm)
-        seen.append(norm)
-    return found
+    pairs = [(index, norm) for index, norm in ctx.stripped_norms(trigger.speaker, shortest) if len(norm) >= shortest]
+    flags = repeated([norm for _, norm in pairs], trigger.repeat * 100)
+    return [(index, None, "客户重复提问") for (index, _), flag in zip(pairs, flags) if flag]
 
 
 def _satisfied(requirement, index: int, ctx: CheckContext, phrases: Optional[PhraseList]) -> bool:
