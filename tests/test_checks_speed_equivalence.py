@@ -34,10 +34,10 @@ NORMALIZER = Normalizer(NormalizeOptions(fillers=("呃",)))
 # characters, full-width letters and digits, spaced-out characters, fillers, digit runs, punctuation.
 PIECES = [
     "投诉", "太慢", "太慢了", "不投诉", "慢了", "生气", "没生气", "基金", "基金会", "公积金", "有风险",
-    "市场有风险", "风险", "回电", "给您打电话", "工号", "您好", "請稍等", "稍等", "ＶＩＰ", "vip", "Call",
-    "１２３", "幺三五二", "一二三四五六七八九零一二三四五六", "6222 0212 3456 7890", "a123456(7)",
-    "感 谢 您", "呃", "，", "。", "？", "！", " ", "  ", "\u3000", "\u200b", "~", "é", "ｶ", "カ", "①", "😀",
-    "\ue000", "ǅ", "x",
+    "市场有风险", "风险", "回电", "给您打电话", "工号", "您好", "請稍等", "稍等", "ＶＩＰ", "vip",
+    "Call", "１２３", "幺三五二", "一二三四五六七八九零一二三四五六", "6222 0212 3456 7890",
+    "a123456(7)", "感 谢 您", "呃", "，", "。", "？", "！", " ", "  ", "\u3000", "\u200b", "~", "é",
+    "ｶ", "カ", "①", "😀", "\ue000", "ǅ", "x",
 ]
 TEXTS = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
 UTTERANCES = st.lists(st.tuples(st.sampled_from(["agent", "customer", "other"]), TEXTS), min_size=1, max_size=10)
@@ -137,7 +137,8 @@ def test_phrase_spans_without_a_speaker_scan(turns):
     ctx = CheckContext(call, [], NORMALIZER)
     for phrases in PHRASE_LISTS:
         for index, utterance in enumerate(call.utterances):
-            assert ctx.phrase_spans(index, ctx.phrase_list(phrases)) == reference_spans(NORMALIZER, utterance.text, phrases)
+            expected = reference_spans(NORMALIZER, utterance.text, phrases)
+            assert ctx.phrase_spans(index, ctx.phrase_list(phrases)) == expected
 
 
 # -- regexes -----------------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ SIMILAR_TEXTS = st.lists(
     st.one_of(
         st.text(alphabet="我想问一下账单分期怎么还款", min_size=2, max_size=24),
         st.text(alphabet="abcab", min_size=2, max_size=12),
-        st.sampled_from(["我想问一下我的账单", "我想问一下我的帐单", "我想问下我的账单", "你们效率太低了", "你们效率太低了吧"]),
+        st.sampled_from(["我想问一下我的账单", "我想问一下我的帐单", "我想问下我的账单", "你们效率太低了", "效率太低了吧"]),
     ),
     max_size=60,
 )

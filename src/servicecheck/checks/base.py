@@ -74,7 +74,7 @@ class PhraseList:
             key = normalize(phrase)
             if key:
                 owners.setdefault(key, []).append(phrase)
-        self.joinable = not any(_SEPARATOR in key for key in owners)  # see CheckContext._scan_speaker
+        self.joinable = not any(_SEPARATOR in key for key in owners)  # see CheckContext._speaker_matches
         self._automaton: Optional[ahocorasick.Automaton] = None
         if owners:
             self._automaton = ahocorasick.Automaton()
@@ -194,7 +194,8 @@ class CheckContext:
         """(index, normalised text without punctuation, symbols and whitespace) of the speaker's
         utterances whose normalised text has at least ``shortest`` characters (stripping only shortens
         it). Stripping deletes characters one by one, so one call on the joined texts does for all."""
-        pairs = [(i, norm) for i, norm in zip(self._indexes(speaker), self._speaker_norms(speaker)) if len(norm) >= shortest]
+        pairs = zip(self._indexes(speaker), self._speaker_norms(speaker))
+        pairs = [(index, norm) for index, norm in pairs if len(norm) >= shortest]
         norms = [norm for _, norm in pairs]
         parts = strip_punctuation_fast(_SEPARATOR.join(norms)).split(_SEPARATOR)
         if len(parts) != len(norms):  # a text held the separator after all

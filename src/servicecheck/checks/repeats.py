@@ -35,7 +35,8 @@ def repeated(texts: list[str], cutoff: float, indexed_from: int = INDEXED_FROM) 
             prefix = index.prefix(text)
             choices = index.candidates(prefix)
             index.add(text, prefix)  # after the lookup: a text is not its own candidate
-        flags.append(bool(choices) and process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=cutoff) is not None)
+        similar = bool(choices) and process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        flags.append(bool(similar))
         distinct.add(text)
         seen.append(text)
     return flags
