@@ -369,7 +369,7 @@ def test_hmm_lengths_equal_jieba_finalseg(chars):
 
     from servicecheck.text.fastcut import _hmm_lengths
 
-    assert _hmm_lengths.__wrapped__(chars, 0) == tuple(len(w) for w in finalseg.cut(chars))
+    assert _hmm_lengths(chars, 0) == tuple(len(w) for w in finalseg.cut(chars))
 
 
 def test_hmm_lengths_follow_jiebas_force_split_words():

@@ -18,7 +18,8 @@ from math import log
 from jieba import finalseg
 
 _PREFIX = object()  # a fragment that only starts longer dictionary words (frequency 0)
-_ABSENT = object()  # a fragment no dictionary word starts with
+LONG_RUN = 500  # runs longer than this are cut without remembering anything, here or in the Segmenter
+_HMM_CACHED_CHARS = 32  # longer unknown stretches are rarely seen twice; caching them would hold their text
 _KNOWN_LIMIT = 200_000  # fragments remembered before starting over (about 25 MB at most)
 _ENGLISH = re.compile("[a-zA-Z0-9]", re.U)  # jieba.re_eng: joined into one token without the HMM
 
@@ -30,17 +31,20 @@ class RunCutter:
         self._freq = freq
         self._log_total = log(total)
         self._log_p: dict[str, float] = {}  # character → log(freq or 1) - log(total), as jieba's calc has it
-        self._known: dict[str, object] = {}  # fragment → log probability, _PREFIX or _ABSENT (see _learn)
+        self._known: dict[str, object] = {}  # dictionary fragment → log probability or _PREFIX (see _learn)
         self.hmm = hmm
 
     def ends(self, run: str) -> tuple[int, ...]:
-        route = self._route(run)
-        return self._walk_hmm(run, route) if self.hmm else self._walk_plain(run, route)
+        # A long run is rarely seen again (the Segmenter does not cache it either): what it holds is not
+        # remembered, so long utterances nobody said before leave nothing behind.
+        remember = len(run) <= LONG_RUN
+        route = self._route(run, remember)
+        return self._walk_hmm(run, route, remember) if self.hmm else self._walk_plain(run, route)
 
-    def _route(self, run: str) -> list[int]:
+    def _route(self, run: str, remember: bool = True) -> list[int]:
         """``route[i]``: the last index of the best word starting at ``i`` (jieba's ``get_DAG`` and
         ``calc`` in one right-to-left pass: the words starting at ``i`` are found when ``i`` is scored)."""
-        known = self._known
+        known, freq = self._known, self._freq
         if len(known) > _KNOWN_LIMIT:
             known.clear()
         size = len(run)
@@ -54,9 +58,9 @@ class RunCutter:
             while True:  # every dictionary word starting here; the prefixes have frequency 0
                 p = known.get(fragment)
                 if p is None:
-                    p = self._learn(fragment)
-                if p is _ABSENT:
-                    break
+                    if fragment not in freq:
+                        break  # not remembered: text nobody wrote before would fill the table
+                    p = self._learn(fragment, remember)
                 if p is not _PREFIX:
                     p += score[stop + 1]
                     if best is None or p >= best:  # ties go to the longer word, as max() over (p, end)
@@ -72,18 +76,14 @@ class RunCutter:
             route[start] = best_end
         return route
 
-    def _learn(self, fragment: str):
-        """What the dictionary says of ``fragment``: its word log probability, _PREFIX (only the start
-        of longer words) or _ABSENT. Kept in a dictionary far smaller than jieba's, so lookups stay in
-        the CPU cache."""
-        count = self._freq.get(fragment)
-        if count is None:
-            value = _ABSENT
-        elif count:
-            value = log(count) - self._log_total
-        else:
-            value = _PREFIX
-        self._known[fragment] = value
+    def _learn(self, fragment: str, remember: bool = True):
+        """What the dictionary says of a fragment it holds: the word's log probability, or _PREFIX
+        when it only starts longer words. Kept in a table of the fragments met so far, far smaller than
+        jieba's, so lookups stay in the CPU cache; bounded by the dictionary itself."""
+        count = self._freq[fragment]
+        value = log(count) - self._log_total if count else _PREFIX
+        if remember:
+            self._known[fragment] = value
         return value
 
     def _single(self, char: str) -> float:
@@ -93,7 +93,7 @@ class RunCutter:
             p = self._log_p[char] = log(self._freq.get(char) or 1) - self._log_total
         return p
 
-    def _walk_hmm(self, run: str, route: list[int]) -> tuple[int, ...]:
+    def _walk_hmm(self, run: str, route: list[int], remember: bool = True) -> tuple[int, ...]:
         """jieba's ``__cut_DAG``: runs of single characters not in the dictionary go through the HMM."""
         ends: list[int] = []
         size = len(run)
@@ -106,15 +106,15 @@ class RunCutter:
                     pending = position
             else:
                 if pending >= 0:
-                    self._flush(run, pending, position, ends)
+                    self._flush(run, pending, position, ends, remember)
                     pending = -1
                 ends.append(after)
             position = after
         if pending >= 0:
-            self._flush(run, pending, size, ends)
+            self._flush(run, pending, size, ends, remember)
         return tuple(ends)
 
-    def _flush(self, run: str, start: int, end: int, ends: list[int]) -> None:
+    def _flush(self, run: str, start: int, end: int, ends: list[int], remember: bool) -> None:
         if end - start == 1:
             ends.append(end)
             return
@@ -123,7 +123,12 @@ class RunCutter:
             ends.extend(range(start + 1, end + 1))
             return
         position = start
-        for length in _hmm_lengths(chars, len(finalseg.Force_Split_Words)):
+        version = len(finalseg.Force_Split_Words)
+        if remember and len(chars) <= _HMM_CACHED_CHARS:
+            lengths = _hmm_lengths_cached(chars, version)
+        else:
+            lengths = _hmm_lengths(chars, version)
+        for length in lengths:
             position += length
             ends.append(position)
 
@@ -149,10 +154,15 @@ class RunCutter:
 
 
 @lru_cache(maxsize=16384)
+def _hmm_lengths_cached(chars: str, force_split_version: int) -> tuple[int, ...]:
+    """``_hmm_lengths``, cached for short inputs: the same names and unknown words come back call after
+    call. Keyed by the size of jieba's global force-split set too, the one global that changes the
+    result."""
+    return _hmm_lengths(chars, force_split_version)
+
+
 def _hmm_lengths(chars: str, force_split_version: int) -> tuple[int, ...]:
-    """Token lengths the HMM gives a string of unknown characters: ``jieba.finalseg.cut``, exactly.
-    Cached: the same names and unknown words come back call after call. Keyed by the size of jieba's
-    global force-split set too, the one global that changes its result."""
+    """Token lengths the HMM gives a string of unknown characters: ``jieba.finalseg.cut``, exactly."""
     lengths: list[int] = []
     for block in _HMM_HAN.split(chars):
         if _HMM_HAN.match(block):

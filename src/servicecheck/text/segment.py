@@ -20,11 +20,11 @@ from typing import Optional, Sequence
 
 import jieba
 
-from .fastcut import RunCutter
+from .fastcut import LONG_RUN, RunCutter
 from .normalize import TextView
 
 _RUN_PATTERN = jieba.re_han_default  # the exact pattern jieba splits blocks with
-CACHED_RUN_CHARS = 500
+CACHED_RUN_CHARS = LONG_RUN  # runs longer than this are cut without caching anything
 
 logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba prints its cache messages at INFO
 
