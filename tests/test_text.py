@@ -387,3 +387,13 @@ def test_hmm_lengths_follow_jiebas_force_split_words():
         assert sum(1 for n in expected if n == 1) >= len(words[0])
     finally:
         finalseg.Force_Split_Words.discard(words[0])
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab 1２　呃额好的您ＡÉé\u0301\u200b\tﬁ①歡迎著急幺三五二零 xY¨", max_size=30))
+@example("您好 欢迎来电")
+@example("歡迎 幺三五二")
+def test_norm_alone_equals_the_views_norm(text):
+    """Customer turns are normalised without a view (Normalizer.norm); it must give the same text."""
+    normalizer = Normalizer(NormalizeOptions(fillers=("呃", "额")))
+    assert normalizer.norm(text) == normalizer.view(text).norm

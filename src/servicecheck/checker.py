@@ -97,6 +97,7 @@ class Checker:
         ]
         speakers = {rule.speaker for rule in self.compiled.rules}
         self._matched_speakers = {"agent", "customer", "other"} if "any" in speakers else speakers
+        self._viewed_speakers = frozenset(self._matched_speakers)
 
     # -- input ------------------------------------------------------------------------------------------
     def _coerce(self, item: TranscriptLike) -> Transcript:
@@ -360,7 +361,9 @@ class Checker:
                 )
 
         stage_results = self._stage_results(findings, utterances)
-        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes)
+        context = CheckContext(
+            call, findings, self.normalizer, self._check_phrase_indexes, viewed_speakers=self._viewed_speakers
+        )
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
         return Report(

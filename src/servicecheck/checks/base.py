@@ -97,6 +97,9 @@ class CheckContext:
     phrase_indexes: dict = field(default_factory=dict)  # shared by the Checker: automata, regex sets
     offsets: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Speakers whose utterances matching already normalised (their views are in the normaliser's
+    # cache); the others' texts are normalised without building views that nobody would reuse.
+    viewed_speakers: frozenset = frozenset({"agent", "customer", "other"})
     _hit_utterances: dict = field(default_factory=dict, repr=False)
     _by_stage: Optional[dict] = field(default=None, init=False, repr=False)
     _speakers: dict = field(default_factory=dict, init=False, repr=False)
@@ -180,14 +183,16 @@ class CheckContext:
 
     # -- text -------------------------------------------------------------------------------------------
     def norm(self, index: int) -> str:
-        return self.normalizer.view(self.utterances[index].text).norm
+        utterance = self.utterances[index]
+        if utterance.speaker in self.viewed_speakers:
+            return self.normalizer.view(utterance.text).norm
+        return self.normalizer.norm(utterance.text)
 
     def _speaker_norms(self, speaker: str) -> list[str]:
         """The normalised texts of the speaker's utterances, in the order of ``speaker_indexes``."""
         found = self._norms.get(speaker)
         if found is None:
-            view, utterances = self.normalizer.view, self.utterances
-            found = self._norms[speaker] = [view(utterances[i].text).norm for i in self._indexes(speaker)]
+            found = self._norms[speaker] = [self.norm(i) for i in self._indexes(speaker)]
         return found
 
     def stripped_norms(self, speaker: str, shortest: int = 0) -> list[tuple[int, str]]:

@@ -159,26 +159,43 @@ class Normalizer:
     # -- utterances -----------------------------------------------------------------------------------
     def _build_view(self, text: str) -> TextView:
         folded = text.translate(self._table)  # folds every character, learning the new ones on the way
-        if self._irregular.isdisjoint(text) or _only_clause_spaces(text, self._irregular):
-            # Fast path, most utterances: every character folds to exactly one character (or is a
-            # single space between clauses, which stays), so the offset map is the identity and
-            # str.translate did the folding in C.
+        if self._identity_map(text):
             view = TextView(text, folded, range(len(text)), range(1, len(text) + 1))
         else:
             view = self._build_mapped_view(text)
-        if self._traditional and not self._traditional.isdisjoint(text):
-            view = self._convert_phrases(view)
-        if self.options.numerals and not _CHINESE_DIGIT_SET.isdisjoint(view.norm):
-            view = _convert_numerals(view)
-        return view
+        norm = self._final_norm(text, view.norm)
+        return view if norm is view.norm else TextView(text, norm, view.starts, view.ends)
 
-    def _convert_phrases(self, view: TextView) -> TextView:
+    def norm(self, text: str) -> str:
+        """``view(text).norm`` without building (or caching) the view: for text that is only searched,
+        such as customer turns scanned for a complaint; the view is built if a span must be reported."""
+        folded = text.translate(self._table)
+        if not self._identity_map(text):
+            folded = self._build_mapped_view(text).norm
+        return self._final_norm(text, folded)
+
+    def _identity_map(self, text: str) -> bool:
+        """Fast path, most utterances: every character folds to exactly one character (or is a single
+        space between clauses, which stays), so the offset map is the identity and str.translate does
+        the folding in C."""
+        return self._irregular.isdisjoint(text) or _only_clause_spaces(text, self._irregular)
+
+    def _final_norm(self, text: str, norm: str) -> str:
+        """The steps that change characters in place, keeping the offset map: Traditional phrases and
+        numbers read out digit by digit. Returns ``norm`` itself when neither applies."""
+        if self._traditional and not self._traditional.isdisjoint(text):
+            norm = self._convert_phrases(norm)
+        if self.options.numerals and not _CHINESE_DIGIT_SET.isdisjoint(norm):
+            norm = _convert_numerals(norm)
+        return norm
+
+    def _convert_phrases(self, norm: str) -> str:
         """Traditional text: convert phrase by phrase (OpenCC), so 著急 becomes 着急 and 瞭解 了解, where the
         character tables alone keep 著 and 瞭. Only when lengths agree, so the offset map stays valid."""
-        converted = self._converter()(view.norm)
-        if len(converted) != len(view.norm) or converted == view.norm:
-            return view
-        return TextView(view.original, converted, view.starts, view.ends)
+        converted = self._converter()(norm)
+        if len(converted) != len(norm) or converted == norm:
+            return norm
+        return converted
 
     def _irregular_pattern(self) -> "re.Pattern[str]":
         """A character class of the characters seen so far that do not fold to exactly one character;
@@ -249,13 +266,12 @@ _DIGIT_RUN = re.compile(f"[{_CHINESE_DIGITS}]{{3,}}")
 _TO_ASCII = str.maketrans(_CHINESE_DIGITS, "0012345678912")
 
 
-def _convert_numerals(view: TextView) -> TextView:
+def _convert_numerals(norm: str) -> str:
     """Numbers read out digit by digit (手机号幺三五…, 工号二零三一) become ASCII digits, one character
     for one, so the offset map stays as it is. Shorter runs (三个工作日, 一二) stay words."""
-    norm = _DIGIT_RUN.sub(lambda m: m.group().translate(_TO_ASCII), view.norm)
-    if norm == view.norm:
-        return view
-    return TextView(view.original, norm, view.starts, view.ends)
+    if _DIGIT_RUN.search(norm) is None:
+        return norm
+    return _DIGIT_RUN.sub(lambda m: m.group().translate(_TO_ASCII), norm)
 
 
 def _only_clause_spaces(text: str, irregular: set[str]) -> bool:
