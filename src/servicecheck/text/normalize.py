@@ -170,9 +170,21 @@ class Normalizer:
         """``view(text).norm`` without building (or caching) the view: for text that is only searched,
         such as customer turns scanned for a complaint; the view is built if a span must be reported."""
         folded = text.translate(self._table)
-        if not self._identity_map(text):
+        if not self._identity_map(text) and not self._dropped_and_clause_spaces(text):
             folded = self._build_mapped_view(text).norm
         return self._final_norm(text, folded)
+
+    def _dropped_and_clause_spaces(self, text: str) -> bool:
+        """True when translate alone gives the normalised text although the offsets move: the only
+        irregular characters are dropped ones (fillers) and single spaces between chunks of two or more
+        characters that each keep a character, so every space stays (see ``_clause_spaces``)."""
+        irregular = self._irregular.intersection(text)
+        irregular.discard(" ")
+        folds = self._char_cache
+        if any(folds[char] for char in irregular):
+            return False  # something else than a dropped character (an expansion, another space)
+        table = self._table
+        return all(len(chunk) >= 2 and chunk.translate(table) for chunk in text.split(" "))
 
     def _identity_map(self, text: str) -> bool:
         """Fast path, most utterances: every character folds to exactly one character (or is a single
