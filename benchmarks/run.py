@@ -1,7 +1,7 @@
 """Throughput, memory and cold-start benchmark of servicecheck against a jieba floor and a spaCy baseline.
 
     python benchmarks/run.py [--calls 2000] [--utterances 40] [--skip-spacy] [--workers-max 2]
-    python benchmarks/run.py --calls 200              # quick run
+    python benchmarks/run.py --calls 200 --rounds 1   # quick run
     python benchmarks/run.py --profile [--calls 500]  # (b) under cProfile, top 25 by cumulative time
 
 One corpus (``benchmarks/corpus.py``, seeded) is generated once and written to a temporary JSONL file;
@@ -528,6 +528,16 @@ def _rate_line(label: str, r: dict) -> str:
     )
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time (the lower middle one for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["wall"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _ratios(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
@@ -596,16 +606,24 @@ def parent(args: argparse.Namespace) -> int:
             return 0
 
         print()
-        print(f"[{_load_avg()}] (a) floor: jieba alone ...", flush=True)
-        a = runner.run("floor")
-        print(f"[{_load_avg()}] (b) servicecheck ...", flush=True)
-        b = runner.run("servicecheck")
-        c = None
+        # (a), (b) and (c) run in turn, --rounds times: this machine's speed drifts by 10-20 % over a
+        # minute (shared, virtual), so each ratio is taken within one round and the median reported.
+        rounds: list[tuple[dict, dict, Optional[dict]]] = []
+        for number in range(1, args.rounds + 1):
+            print(f"[{_load_avg()}] round {number}/{args.rounds}: (a) floor: jieba alone ...", flush=True)
+            a_run = runner.run("floor")
+            print(f"[{_load_avg()}] round {number}/{args.rounds}: (b) servicecheck ...", flush=True)
+            b_run = runner.run("servicecheck")
+            c_run = None
+            if not args.skip_spacy:
+                print(f"[{_load_avg()}] round {number}/{args.rounds}: (c) spaCy baseline ...", flush=True)
+                c_run = runner.run("spacy")
+            rounds.append((a_run, b_run, c_run))
         if args.skip_spacy:
             print("(c) spaCy baseline skipped (--skip-spacy)")
-        else:
-            print(f"[{_load_avg()}] (c) spaCy baseline ...", flush=True)
-            c = runner.run("spacy")
+        a = _median_run([r[0] for r in rounds])
+        b = _median_run([r[1] for r in rounds])
+        c = None if args.skip_spacy else _median_run([r[2] for r in rounds])
         workers: dict[int, dict] = {}
         for n in range(1, args.workers_max + 1):
             print(f"[{_load_avg()}] check_many(workers={n}) ...", flush=True)
@@ -619,7 +637,8 @@ def parent(args: argparse.Namespace) -> int:
         rate = lambda r: r["calls"] / r["wall"]  # noqa: E731
         print()
         print("=" * 100)
-        print("throughput over the same utterances (one pass each, fresh process, empty caches)")
+        print(f"throughput over the same utterances (one pass each, fresh process, empty caches; "
+              f"the median of {args.rounds} round(s))")
         print(_rate_line("(a) floor: jieba.Tokenizer().cut", a) + f"   [{a['tokens']} tokens]")
         print(_rate_line("(b) servicecheck Checker.check", b) + f"   [{b['findings']} findings]")
         print(f"{'':<34}(dict → Transcript validation, outside the clock: {b['parse_seconds']:.2f} s)")
@@ -629,17 +648,22 @@ def parent(args: argparse.Namespace) -> int:
                   f"{c['literal_phrases']} literal, {c['fuzzy_phrases']} fuzzy phrases]")
         print()
         print("ratios and targets")
-        ba = rate(b) / rate(a)
+        ba_rounds = [rate(r[1]) / rate(r[0]) for r in rounds]
+        ba = statistics.median(ba_rounds)
         print(f"  b/a = {ba:.2f}   target b >= {TARGET_FLOOR_RATIO} x a: {_verdict(ba >= TARGET_FLOOR_RATIO)}"
-              f"   (on CPU seconds instead of wall: {a['cpu'] / b['cpu']:.2f})")
+              f"   (per round: {_ratios(ba_rounds)}; on CPU seconds: "
+              f"{statistics.median(r[0]['cpu'] / r[1]['cpu'] for r in rounds):.2f})")
         if c is not None:
-            bc = rate(b) / rate(c)
+            bc_rounds = [rate(r[1]) / rate(r[2]) for r in rounds]
+            bc = statistics.median(bc_rounds)
             print(f"  b/c = {bc:.2f}   target b >= {TARGET_BASELINE_RATIO} x c: {_verdict(bc >= TARGET_BASELINE_RATIO)}"
-                  f"   (on CPU seconds instead of wall: {c['cpu'] / b['cpu']:.2f})")
+                  f"   (per round: {_ratios(bc_rounds)}; on CPU seconds: "
+                  f"{statistics.median(r[2]['cpu'] / r[1]['cpu'] for r in rounds):.2f})")
         else:
             print("  b/c = n/a (spaCy baseline skipped)")
-        print(f"  peak RSS of (b) = {b['peak_rss_mb']:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
-              f"{_verdict(b['peak_rss_mb'] <= TARGET_RSS_MB)}   (whole process, calls streamed from the file)")
+        peak = max(r[1]["peak_rss_mb"] for r in rounds)
+        print(f"  peak RSS of (b) = {peak:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
+              f"{_verdict(peak <= TARGET_RSS_MB)}   (whole process, calls streamed from the file; highest round)")
         warm_median = statistics.median(r["total"] for r in warm_runs)
         print(f"  cold start, warm jieba cache = {warm_median:.2f} s   target <= {TARGET_COLD_WARM_S} s: "
               f"{_verdict(warm_median <= TARGET_COLD_WARM_S)}")
@@ -707,6 +731,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="utterances per call (default %(default)s)")
     parser.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED, help="corpus seed (default %(default)s)")
     parser.add_argument("--skip-spacy", action="store_true", help="skip the spaCy baseline (c)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times (a), (b) and (c) are measured, in turn; ratios are per round, median reported (default %(default)s)")
     parser.add_argument("--workers-max", type=int, default=2, help="measure check_many(workers=N) for N = 1 .. this; 0 skips (default %(default)s)")
     parser.add_argument("--cold-repeats", type=int, default=3, help="cold-start runs per cache state (default %(default)s)")
     parser.add_argument("--profile", action="store_true",
