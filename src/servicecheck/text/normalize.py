@@ -84,8 +84,10 @@ class Normalizer:
         self._irregular: set[str] = set()  # characters that do not fold to exactly one character
         self._traditional: set[str] = set()  # characters Traditional → Simplified changed
         self._t2s: Optional[Callable[[str], str]] = None
-        self._irregular_re: Optional[re.Pattern[str]] = None
-        self._irregular_count = 0
+        # The same sets as regex character classes: re.search finds a member in C, where
+        # set.isdisjoint(text) makes a string object of every Chinese character it looks at.
+        self._irregular_class = _CharClass()
+        self._traditional_class = _CharClass()
         self._lock = threading.Lock()
         self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
 
@@ -190,14 +192,16 @@ class Normalizer:
         """Fast path, most utterances: every character folds to exactly one character (or is a single
         space between clauses, which stays), so the offset map is the identity and str.translate does
         the folding in C."""
-        return self._irregular.isdisjoint(text) or _only_clause_spaces(text, self._irregular)
+        if self._irregular_class.pattern(self._irregular).search(text) is None:
+            return True
+        return _only_clause_spaces(text, self._irregular)
 
     def _final_norm(self, text: str, norm: str) -> str:
         """The steps that change characters in place, keeping the offset map: Traditional phrases and
         numbers read out digit by digit. Returns ``norm`` itself when neither applies."""
-        if self._traditional and not self._traditional.isdisjoint(text):
+        if self._traditional and self._traditional_class.pattern(self._traditional).search(text) is not None:
             norm = self._convert_phrases(norm)
-        if self.options.numerals and not _CHINESE_DIGIT_SET.isdisjoint(norm):
+        if self.options.numerals:
             norm = _convert_numerals(norm)
         return norm
 
@@ -210,15 +214,8 @@ class Normalizer:
         return converted
 
     def _irregular_pattern(self) -> "re.Pattern[str]":
-        """A character class of the characters seen so far that do not fold to exactly one character;
-        rebuilt when a new one shows up (rarely, once the common characters have been seen)."""
-        pattern = self._irregular_re
-        if pattern is None or self._irregular_count != len(self._irregular):
-            with self._lock:
-                chars = sorted(self._irregular)
-                pattern = re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
-                self._irregular_re, self._irregular_count = pattern, len(chars)
-        return pattern
+        """A character class of the characters seen so far that do not fold to exactly one character."""
+        return self._irregular_class.pattern(self._irregular)
 
     def _build_mapped_view(self, text: str) -> TextView:
         """Text with spaces, dropped or expanding characters: the stretches between them fold one for
@@ -273,9 +270,29 @@ class Normalizer:
 
 _SPACE_RUN = re.compile(r"\s+")
 _CHINESE_DIGITS = "零〇一二三四五六七八九幺两"
-_CHINESE_DIGIT_SET = frozenset(_CHINESE_DIGITS)
 _DIGIT_RUN = re.compile(f"[{_CHINESE_DIGITS}]{{3,}}")
 _TO_ASCII = str.maketrans(_CHINESE_DIGITS, "0012345678912")
+
+
+class _CharClass:
+    """A growing set of characters as a compiled regex character class, rebuilt when the set grows
+    (rarely, once the common characters have been seen). Matches nothing while the set is empty."""
+
+    _NOTHING = re.compile("(?!)")
+
+    def __init__(self) -> None:
+        self._compiled = self._NOTHING
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def pattern(self, chars: set[str]) -> "re.Pattern[str]":
+        if len(chars) != self._size:
+            with self._lock:
+                members = sorted(chars)
+                if members:
+                    self._compiled = re.compile("[" + "".join(re.escape(c) for c in members) + "]")
+                self._size = len(members)
+        return self._compiled
 
 
 def _convert_numerals(norm: str) -> str:
