@@ -18,6 +18,7 @@ from math import log
 from jieba import finalseg
 
 _PREFIX = object()  # a fragment that only starts longer dictionary words (frequency 0)
+_ABSENT = object()  # a fragment no dictionary word starts with
 LONG_RUN = 500  # runs longer than this are cut without remembering anything, here or in the Segmenter
 _HMM_CACHED_CHARS = 32  # longer unknown stretches are rarely seen twice; caching them would hold their text
 _KNOWN_LIMIT = 200_000  # fragments remembered before starting over (about 25 MB at most)
@@ -31,7 +32,7 @@ class RunCutter:
         self._freq = freq
         self._log_total = log(total)
         self._log_p: dict[str, float] = {}  # character → log(freq or 1) - log(total), as jieba's calc has it
-        self._known: dict[str, object] = {}  # dictionary fragment → log probability or _PREFIX (see _learn)
+        self._known: dict[str, object] = {}  # fragment → log probability, _PREFIX or _ABSENT (see _learn)
         self.hmm = hmm
 
     def ends(self, run: str) -> tuple[int, ...]:
@@ -59,8 +60,12 @@ class RunCutter:
                 p = known.get(fragment)
                 if p is None:
                     if fragment not in freq:
-                        break  # not remembered: text nobody wrote before would fill the table
+                        if remember:
+                            known[fragment] = _ABSENT
+                        break
                     p = self._learn(fragment, remember)
+                elif p is _ABSENT:
+                    break
                 if p is not _PREFIX:
                     p += score[stop + 1]
                     if best is None or p >= best:  # ties go to the longer word, as max() over (p, end)
