@@ -1,10 +1,11 @@
 """jieba's segmentation of one run, computed exactly as ``jieba.Tokenizer.cut`` does, with less overhead.
 
 ``Tokenizer.cut`` builds a DAG of dictionary words as a dict of lists, scores every edge with
-``log(freq) - log(total)`` again on every call and yields words through two generators. Here the DAG and
-the route are lists, each word's log probability is computed once per checker, and the hidden Markov
-model that joins unknown single characters (``jieba.finalseg.cut``) runs with back-pointers instead of
-copied paths and is cached by its input. The arithmetic and the tie-breaking are jieba's own (the route
+``log(freq) - log(total)`` again on every call and yields words through two generators. Here the words
+starting at each position are found while the route is computed (one right-to-left pass over lists),
+what the dictionary says of a fragment is looked up once and kept in a small table, and the hidden
+Markov model that joins unknown single characters (``jieba.finalseg.cut``) runs with back-pointers
+instead of copied paths and is cached by its input. The arithmetic and the tie-breaking are jieba's own (the route
 maximises ``(log probability, end)``, the Viterbi ``(probability, state)``), so the tokens are
 identical; ``tests/test_text.py`` compares both on random text, ties included.
 """
