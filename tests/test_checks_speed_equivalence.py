@@ -21,12 +21,19 @@ from rapidfuzz import fuzz, process
 
 from servicecheck import Transcript, load_pack
 from servicecheck.checks import CheckContext
-from servicecheck.checks.base import _CONTENT, _SEPARATOR, content_length_fast, strip_punctuation_fast
+from servicecheck.checks.base import _SEPARATOR
 from servicecheck.checks.repeats import repeated
 from servicecheck.match.phrases import PhraseIndex
 from servicecheck.match.regex import find_spans
 from servicecheck.text import NormalizeOptions, Normalizer
-from servicecheck.text.chars import content_length, is_punctuation_or_space, strip_punctuation
+from servicecheck.text.chars import (
+    _CONTENT,
+    _strip_by_table,
+    content_length,
+    count_content,
+    is_punctuation_or_space,
+    strip_punctuation,
+)
 
 NORMALIZER = Normalizer(NormalizeOptions(fillers=("呃",)))
 
@@ -86,7 +93,7 @@ def reference_spans(normalizer: Normalizer, text: str, phrases: list[str]) -> li
 
 # -- stripping and counting --------------------------------------------------------------------------
 def test_content_characters_are_never_punctuation():
-    """Every character the fast paths set aside without asking ``strip_punctuation``."""
+    """Every character the fast paths set aside without classifying it (``_strip_by_table``)."""
     for code in range(sys.maxunicode + 1):
         char = chr(code)
         if _CONTENT.match(char):
@@ -95,8 +102,9 @@ def test_content_characters_are_never_punctuation():
 
 @given(TEXTS)
 def test_strip_and_count_agree_with_text_chars(text):
-    assert strip_punctuation_fast(text) == strip_punctuation(text)
-    assert content_length_fast(text) == content_length(text)
+    assert strip_punctuation(text) == _strip_by_table(text)
+    assert count_content(text) == len(_strip_by_table(text))
+    assert content_length(text) == len(_strip_by_table(text))
 
 
 def test_strip_and_count_agree_on_the_bank_corpus():
@@ -104,10 +112,10 @@ def test_strip_and_count_agree_on_the_bank_corpus():
 
     texts = [u["text"] for call in corpus.generate(40) for u in call["utterances"]]
     joined = "".join(texts)
-    assert strip_punctuation_fast(joined) == strip_punctuation(joined)
-    assert content_length_fast(joined) == sum(content_length(t) for t in texts)
+    assert strip_punctuation(joined) == _strip_by_table(joined)
+    assert count_content(joined) == sum(len(_strip_by_table(t)) for t in texts)
     norms = [NORMALIZER.view(t).norm for t in texts]
-    assert strip_punctuation_fast(_SEPARATOR.join(norms)).split(_SEPARATOR) == [strip_punctuation(n) for n in norms]
+    assert strip_punctuation(_SEPARATOR.join(norms)).split(_SEPARATOR) == [_strip_by_table(n) for n in norms]
 
 
 # -- phrases -----------------------------------------------------------------------------------------

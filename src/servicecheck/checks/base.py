@@ -11,7 +11,6 @@ pass over their joined texts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -29,37 +28,7 @@ _SEPARATOR = "\ue000"
 # one may match an utterance and not the same utterance inside a longer text.
 _ASSERTIONS = ("^", "$", "\\A", "\\z")
 
-# Characters that are never punctuation, symbols or whitespace: ASCII letters and digits, CJK ideographs
-# and the private-use block of the separator (tests/test_checks_speed_equivalence.py checks every one).
-# They are most of a Chinese text, and a regex sets them aside in C.
-_CONTENT_RANGES = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\ue000-\uf8ff"
-_CONTENT = re.compile(f"[{_CONTENT_RANGES}]+")
-_OTHERS = re.compile(f"([^{_CONTENT_RANGES}]+)")
-
 Span = tuple[int, int, str]  # original start, end, the phrase or regex as written
-
-
-def _kept(others: str) -> str:
-    """The distinct characters of ``others`` that are not punctuation either (usually none), as
-    ``strip_punctuation`` itself decides."""
-    return strip_punctuation("".join(set(others))) if others else ""
-
-
-def strip_punctuation_fast(text: str) -> str:
-    """``strip_punctuation(text)`` in a few C passes: ``strip_punctuation`` itself is a
-    ``str.translate`` with a dict, ~100 ns a character on Chinese text."""
-    parts = _OTHERS.split(text)  # content, others, content, …, content
-    kept = _kept("".join(parts[1::2]))
-    if not kept:  # every character outside the ranges is punctuation
-        return "".join(parts[::2])
-    return strip_punctuation(text)
-
-
-def content_length_fast(text: str) -> int:
-    """``content_length(text)`` (characters that are not punctuation, symbols or whitespace), counted
-    without building the stripped text."""
-    others = _CONTENT.sub("", text)
-    return len(text) - len(others) + sum(others.count(char) for char in _kept(others))
 
 
 class PhraseList:
@@ -202,7 +171,7 @@ class CheckContext:
         pairs = zip(self._indexes(speaker), self._speaker_norms(speaker))
         pairs = [(index, norm) for index, norm in pairs if len(norm) >= shortest]
         norms = [norm for _, norm in pairs]
-        parts = strip_punctuation_fast(_SEPARATOR.join(norms)).split(_SEPARATOR)
+        parts = strip_punctuation(_SEPARATOR.join(norms)).split(_SEPARATOR)
         if len(parts) != len(norms):  # a text held the separator after all
             parts = [strip_punctuation(norm) for norm in norms]
         return [(index, part) for (index, _), part in zip(pairs, parts)]

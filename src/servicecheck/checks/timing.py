@@ -8,9 +8,9 @@ from __future__ import annotations
 import heapq
 from typing import Optional
 
-from ..text.chars import strip_punctuation
+from ..text.chars import count_content, strip_punctuation
 from ..model import elapsed
-from .base import CheckContext, content_length_fast, seconds
+from .base import CheckContext, seconds
 
 
 def _untimed(check, ctx: CheckContext) -> bool:
@@ -136,7 +136,7 @@ def speech_rate(check, ctx: CheckContext) -> list:
         return []
     utterances = ctx.utterances
     agent = ctx.speaker_indexes("agent")
-    chars = content_length_fast("".join([utterances[i].text for i in agent]))  # counted per character: sums
+    chars = count_content("".join([utterances[i].text for i in agent]))  # counted per character: sums
     starts, ends, _ = ctx.columns()
     duration = 0.0
     for index in agent:

@@ -1,7 +1,8 @@
-"""Character classes used by filters and checks, computed with str.translate tables (C speed)."""
+"""Character classes used by filters and checks: regex ranges and str.translate tables (C speed)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -13,8 +14,9 @@ def is_punctuation_or_space(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] in "PSZ"
 
 
-def strip_punctuation(text: str) -> str:
-    """``text`` without punctuation, symbols and whitespace."""
+def _strip_by_table(text: str) -> str:
+    """``text`` without punctuation, symbols and whitespace, one character at a time: each character is
+    classified once (``is_punctuation_or_space``) and deleted by ``str.translate``."""
     unknown = set(text).difference(_known)
     for char in unknown:
         if is_punctuation_or_space(char):
@@ -23,12 +25,34 @@ def strip_punctuation(text: str) -> str:
     return text.translate(_punctuation)
 
 
+# Characters that are never punctuation, symbols or whitespace: ASCII letters and digits, CJK ideographs
+# and the private-use block (tests/test_checks_speed_equivalence.py checks every one). They are most of
+# a Chinese text, and a regex sets them aside in C, so only the rest is classified.
+_CONTENT_RANGES = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\ue000-\uf8ff"
+_CONTENT = re.compile(f"[{_CONTENT_RANGES}]+")
+_OTHERS = re.compile(f"([^{_CONTENT_RANGES}]+)")
+
+
+def _kept(others: str) -> str:
+    """The distinct characters of ``others`` that are not punctuation either (usually none)."""
+    return _strip_by_table("".join(set(others))) if others else ""
+
+
+def strip_punctuation(text: str) -> str:
+    """``text`` without punctuation, symbols and whitespace. In a few C passes when every character
+    outside the content ranges is punctuation (the usual case); otherwise character by character."""
+    parts = _OTHERS.split(text)  # content, others, content, …, content
+    if not _kept("".join(parts[1::2])):
+        return "".join(parts[::2])
+    return _strip_by_table(text)
+
+
 def only_punctuation(text: str) -> bool:
     """True when ``text`` has nothing but punctuation, symbols and whitespace. Stops at the first
     other character, so asking about a long prefix is cheap when the answer is no."""
     for char in text:
         if char not in _known:
-            strip_punctuation(char)
+            _strip_by_table(char)
         if ord(char) not in _punctuation:
             return False
     return True
@@ -37,9 +61,15 @@ def only_punctuation(text: str) -> bool:
 def content_length(text: str) -> int:
     """Characters that are not punctuation, symbols or whitespace (for speech rates). Cached for
     utterance-sized texts only: the cache lives as long as the process and keeps every text it holds."""
-    return _short_content_length(text) if len(text) <= 500 else len(strip_punctuation(text))
+    return _short_content_length(text) if len(text) <= 500 else count_content(text)
+
+
+def count_content(text: str) -> int:
+    """``len(strip_punctuation(text))``, counted without building the stripped text."""
+    others = _CONTENT.sub("", text)
+    return len(text) - len(others) + sum(others.count(char) for char in _kept(others))
 
 
 @lru_cache(maxsize=65536)
 def _short_content_length(text: str) -> int:
-    return len(strip_punctuation(text))
+    return count_content(text)
