@@ -98,8 +98,7 @@ class Checker:
             for rule in self.compiled.rules
         ]
         speakers = {rule.speaker for rule in self.compiled.rules}
-        self._matched_speakers = {"agent", "customer", "other"} if "any" in speakers else speakers
-        self._viewed_speakers = frozenset(self._matched_speakers)
+        self._matched_speakers = frozenset({"agent", "customer", "other"} if "any" in speakers else speakers)
 
     # -- input ------------------------------------------------------------------------------------------
     def _coerce(self, item: TranscriptLike) -> Transcript:
@@ -378,7 +377,7 @@ class Checker:
 
         stage_results = self._stage_results(findings, utterances)
         context = CheckContext(
-            call, findings, self.normalizer, self._check_phrase_indexes, viewed_speakers=self._viewed_speakers
+            call, findings, self.normalizer, self._check_phrase_indexes, viewed_speakers=self._matched_speakers
         )
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)

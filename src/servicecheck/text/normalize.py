@@ -172,14 +172,15 @@ class Normalizer:
         """``view(text).norm`` without building (or caching) the view: for text that is only searched,
         such as customer turns scanned for a complaint; the view is built if a span must be reported."""
         folded = text.translate(self._table)
-        if not self._identity_map(text) and not self._dropped_and_clause_spaces(text):
+        if self._irregular_pattern().search(text) is not None and not self._dropped_and_clause_spaces(text):
             folded = self._build_mapped_view(text).norm
         return self._final_norm(text, folded)
 
     def _dropped_and_clause_spaces(self, text: str) -> bool:
-        """True when translate alone gives the normalised text although the offsets move: the only
+        """True when translate alone gives the normalised text, though the offsets may move: the only
         irregular characters are dropped ones (fillers) and single spaces between chunks of two or more
-        characters that each keep a character, so every space stays (see ``_clause_spaces``)."""
+        characters that each keep a character, so every space stays (see ``_clause_spaces``). Covers
+        ``_only_clause_spaces``, the case where nothing moves."""
         irregular = self._irregular.intersection(text)
         irregular.discard(" ")
         folds = self._char_cache
@@ -192,7 +193,7 @@ class Normalizer:
         """Fast path, most utterances: every character folds to exactly one character (or is a single
         space between clauses, which stays), so the offset map is the identity and str.translate does
         the folding in C."""
-        if self._irregular_class.pattern(self._irregular).search(text) is None:
+        if self._irregular_pattern().search(text) is None:
             return True
         return _only_clause_spaces(text, self._irregular)
 
