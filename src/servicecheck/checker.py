@@ -189,7 +189,7 @@ class Checker:
             rule = rules[candidate.rule]
             if rule.speaker != "any" and rule.speaker != speaker:
                 reason: Optional[str] = f"规则只适用于 {rule.speaker}"
-            elif rule.window is not None and not in_window(rule, position):
+            elif not in_window(rule, position):
                 reason = "不在规则的位置窗口内"
             elif rule.anchor is not None and candidate not in reachable[rule.anchor]:
                 reason = "不在句首" if rule.anchor == "start" else "不在句末"
