@@ -1,18 +1,18 @@
 """The Checker: one transcript in, one report out. Everything derived from the pack is built once here.
 
-Pipeline per transcript: normalise each utterance (cached by text) → raw candidates from the compiled
-matchers (cached by text) → context filters (speaker, window, boundaries, negation, unless, context)
+Pipeline per transcript: normalise each utterance and find its raw candidates with the compiled matchers
+(both cached by text, for texts that repeat) → context filters (speaker, window, boundaries, negation, unless, context)
 → overlap resolution per stage → findings with original offsets → stage results → score.
 """
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
 from . import __version__
+from .cache import RepeatCache
 from .checks import CheckContext, pack_checks, run_checks
 from .errors import InputError
 from .io import RoleMap, read_transcript, transcript_from_dict
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
 
 TranscriptLike = Union[Transcript, dict, str, Path]
-CACHED_CHARS = 500  # utterances up to this long are cached by text (see _long_candidates)
+CACHED_CHARS = 500  # utterances up to this long are cached by text (see _matched)
 TOKEN_CACHE = 8192  # Token objects kept for reuse (see _covered_tokens); the table starts over when full
 
 
@@ -83,7 +83,8 @@ class Checker:
         for check in self._checks:  # compile every regex now, not at the first call that needs it
             for pattern in [*getattr(check, "regex", [])]:
                 compile_regex(pattern)
-        self._candidates = lru_cache(maxsize=cache_size)(self._raw_candidates)
+        # Text → (view, raw candidates), for texts said more than once (see RepeatCache).
+        self._candidates: RepeatCache[tuple[TextView, tuple[Candidate, ...]]] = RepeatCache(cache_size)
         self._tokens: dict[tuple[str, int], Token] = {}
         # What every finding of a rule shares, worked out once.
         self._finding_fields = [
@@ -117,15 +118,30 @@ class Checker:
         raise TypeError(f"cannot check a {type(item).__name__}: pass a Transcript, a dict or a path")
 
     # -- matching ---------------------------------------------------------------------------------------
-    def _raw_candidates(self, text: str) -> tuple[TextView, tuple[Candidate, ...]]:
-        view = self.normalizer.view(text)
-        return view, tuple(self.compiled.find(view))
+    def _matched(self, texts: Iterable[str]) -> dict[str, tuple[TextView, tuple[Candidate, ...]]]:
+        """Text → (view, raw candidates) for the utterance texts of one call.
 
-    def _long_candidates(self, text: str) -> tuple[TextView, tuple[Candidate, ...]]:
-        """A long utterance, matched outside the caches: it is rarely said twice, and with its tokens
-        it holds ~100 bytes a character, so 65,536 cached ones could hold gigabytes."""
-        view = self.normalizer._build_view(text)
-        return view, tuple(self.compiled.find(view))
+        Texts said before come from the cache; the others are normalised and matched together (see
+        ``CompiledPack.find_many``). Long texts are never cached: they are rarely said twice, and with
+        their tokens they hold ~100 bytes a character."""
+        found: dict[str, tuple[TextView, tuple[Candidate, ...]]] = {}
+        missing: list[str] = []
+        for text in texts:
+            if text in found:
+                continue
+            cached = self._candidates.get(text) if len(text) <= CACHED_CHARS else None
+            if cached is None:
+                missing.append(text)
+                found[text] = cached  # type: ignore[assignment]  # filled below, order kept
+            else:
+                found[text] = cached
+        if missing:
+            views = [self.normalizer._build_view(text) for text in missing]
+            for text, view, candidates in zip(missing, views, self.compiled.find_many(views)):
+                found[text] = result = (view, tuple(candidates))
+                if len(text) <= CACHED_CHARS:
+                    self._candidates.put(text, result)
+        return found
 
     def _decide(self, rule: CompiledRule, view: TextView, candidate: Candidate) -> tuple[Optional[str], list[str]]:
         """Context filters: (why the candidate is dropped or None, notes explaining a kept one).
@@ -169,17 +185,18 @@ class Checker:
         return reachable
 
     def _utterance_hits(
-        self, text: str, speaker: str, position: Position, trace: Optional[list] = None
-    ) -> tuple[Optional[TextView], list[tuple[Candidate, CompiledRule, list[str]]]]:
-        """The hits of one utterance. ``trace``, when given, receives (candidate, rule, reason) for every
-        candidate, reason None for the kept ones: ``explain`` shows it to pack authors."""
-        if speaker not in self._matched_speakers and trace is None:
-            # No rule listens to this speaker (bank-cn's stages are all the agent's): customer speech,
-            # often half the text, is never matched at all.
-            return None, []
-        view, candidates = self._candidates(text) if len(text) <= CACHED_CHARS else self._long_candidates(text)
+        self,
+        view: TextView,
+        candidates: tuple[Candidate, ...],
+        speaker: str,
+        position: Position,
+        trace: Optional[list] = None,
+    ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
+        """The hits of one utterance, from its raw candidates. ``trace``, when given, receives
+        (candidate, rule, reason) for every candidate, reason None for the kept ones: ``explain`` shows
+        it to pack authors."""
         if not candidates:
-            return view, []
+            return []
         rules = self.compiled.rules
         anchored_stages = self.compiled.anchored_stages
         reachable = self._anchor_reachable(view, candidates)
@@ -226,7 +243,7 @@ class Checker:
                     trace.append((hit[0], hit[1], None if hit in chosen else "与同一环节更优先的命中重叠"))
             hits.extend(chosen)
         hits.sort(key=lambda h: (h[0].start, h[0].end, h[1].order))
-        return view, hits
+        return hits
 
     def _decide_in_priority_order(
         self, view: TextView, candidates: list[tuple[Candidate, CompiledRule]]
@@ -255,7 +272,8 @@ class Checker:
         utterance = Utterance(speaker=speaker, text=text)
         position = Position(0, 1, 0, 1, utterance.start, None, None)
         trace: list = []
-        view, _ = self._utterance_hits(text, speaker, position, trace)
+        view, candidates = self._matched([text])[text]
+        self._utterance_hits(view, candidates, speaker, position, trace)
         rows = []
         for candidate, rule, reason in sorted(trace, key=lambda t: (t[0].start, t[1].order)):
             start, end = view.to_original(candidate.start, candidate.end)
@@ -357,7 +375,11 @@ class Checker:
 
         findings: list[Finding] = []
         seen: dict[str, int] = {}
+        # No rule listens to some speakers (bank-cn's stages are all the agent's): customer speech,
+        # often half the text, is never matched at all.
         matched = self._matched_speakers
+        candidates_of = self._matched(u.text for u in utterances if u.speaker in matched)
+        views: dict[int, TextView] = {}
         for index, utterance in enumerate(utterances):
             speaker = utterance.speaker
             speaker_index = seen.get(speaker, 0)
@@ -367,7 +389,9 @@ class Checker:
             position = Position(
                 index, len(utterances), speaker_index, totals[speaker], utterance.start, call_start, call_end
             )
-            view, hits = self._utterance_hits(utterance.text, speaker, position)
+            view, candidates = candidates_of[utterance.text]
+            views[index] = view
+            hits = self._utterance_hits(view, candidates, speaker, position)
             for candidate, rule, notes in hits:
                 findings.append(
                     self._finding(
@@ -376,9 +400,7 @@ class Checker:
                 )
 
         stage_results = self._stage_results(findings, utterances)
-        context = CheckContext(
-            call, findings, self.normalizer, self._check_phrase_indexes, viewed_speakers=self._matched_speakers
-        )
+        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes, views=views)
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
         return Report(

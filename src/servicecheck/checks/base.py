@@ -18,7 +18,7 @@ import ahocorasick
 
 from ..match.regex import RegexSet, find_spans
 from ..model import Finding, Transcript
-from ..text import Normalizer
+from ..text import Normalizer, TextView
 from ..text.chars import strip_punctuation
 
 # Joins normalised texts to scan or strip them in one call: a private-use character, which the
@@ -66,9 +66,9 @@ class CheckContext:
     phrase_indexes: dict = field(default_factory=dict)  # shared by the Checker: automata, regex sets
     offsets: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # Speakers whose utterances matching already normalised (their views are in the normaliser's
-    # cache); the others' texts are normalised without building views that nobody would reuse.
-    viewed_speakers: frozenset = frozenset({"agent", "customer", "other"})
+    # Utterance index → the view matching built for it; the other utterances' texts are normalised
+    # without building views that nobody would reuse (a view is built when a span must be reported).
+    views: dict = field(default_factory=dict)
     _hit_utterances: dict = field(default_factory=dict, repr=False)
     _by_stage: Optional[dict] = field(default=None, init=False, repr=False)
     _speakers: dict = field(default_factory=dict, init=False, repr=False)
@@ -152,10 +152,12 @@ class CheckContext:
 
     # -- text -------------------------------------------------------------------------------------------
     def norm(self, index: int) -> str:
-        utterance = self.utterances[index]
-        if utterance.speaker in self.viewed_speakers:
-            return self.normalizer.view(utterance.text).norm
-        return self.normalizer.norm(utterance.text)
+        view = self.views.get(index)
+        return view.norm if view is not None else self.normalizer.norm(self.utterances[index].text)
+
+    def view(self, index: int) -> TextView:
+        view = self.views.get(index)
+        return view if view is not None else self.normalizer.view(self.utterances[index].text)
 
     def _speaker_norms(self, speaker: str) -> list[str]:
         """The normalised texts of the speaker's utterances, in the order of ``speaker_indexes``."""
@@ -229,7 +231,7 @@ class CheckContext:
         matches = self._phrase_matches(index, phrases)
         if not matches:
             return []
-        view = self.normalizer.view(self.utterances[index].text)
+        view = self.view(index)
         found = []
         for end, (length, written) in matches:
             start, stop = view.to_original(end + 1 - length, end + 1)
@@ -246,7 +248,7 @@ class CheckContext:
         normalised text)."""
         found = self.phrase_spans(index, self.phrase_list(phrases)) if phrases else []
         if regexes:
-            view = self.normalizer.view(self.utterances[index].text)
+            view = self.view(index)
             norm = view.norm
             regex_set, written = self._regex_set(regexes)
             for number in regex_set.matching(norm):

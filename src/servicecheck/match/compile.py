@@ -160,24 +160,40 @@ class CompiledPack:
 
     def find(self, view: TextView) -> list[Candidate]:
         """Every raw candidate in one utterance (normalised offsets), before context filters."""
-        text = view.norm
-        if not text:
-            return []
-        found = self.phrases.find(text)
-        exact_spans = {(c.rule, c.start, c.end) for c in found}
+        return self.find_many([view])[0]
+
+    def find_many(self, views: list[TextView]) -> list[list[Candidate]]:
+        """``find`` for many utterances, one matcher at a time over all of them: each matcher's tables
+        (automata, RE2 state caches, n-gram sets) stay in the processor's caches for the whole batch
+        instead of being evicted by the next matcher at every utterance. Same candidates, same order."""
+        texts = [view.norm for view in views]
+        found = [self.phrases.find(text) if text else [] for text in texts]
+        exact_counts = [len(candidates) for candidates in found]  # homophones repeating these are dropped
         for index in self.pinyin.values():
-            for candidate in index.find(text):
-                if (candidate.rule, candidate.start, candidate.end) not in exact_spans:
-                    found.append(candidate)
-        for number, start, end in self.regex_set.find(text):
-            rule, pattern, _ = self.regexes[number]
-            found.append(Candidate(rule, start, end, "regex", 1.0, pattern))
+            if not len(index):
+                continue
+            for text, candidates, exact_count in zip(texts, found, exact_counts):
+                if not text:
+                    continue
+                extra = index.find(text)
+                if extra:
+                    exact_spans = {(c.rule, c.start, c.end) for c in candidates[:exact_count]}
+                    candidates.extend(c for c in extra if (c.rule, c.start, c.end) not in exact_spans)
+        if len(self.regex_set):
+            regexes = self.regexes
+            for text, candidates in zip(texts, found):
+                for number, start, end in self.regex_set.find(text):
+                    rule, pattern, _ = regexes[number]
+                    candidates.append(Candidate(rule, start, end, "regex", 1.0, pattern))
         if len(self.fuzzy):
-            found.extend(self.fuzzy.find(text))
+            for text, candidates in zip(texts, found):
+                if text:
+                    candidates.extend(self.fuzzy.find(text))
         if self.sequences:
-            possible = [s for s in self.sequences if s.possible(text)]
-            if possible:
-                tokens = self.segmenter.tokens(view)
-                for sequence in possible:
-                    found.extend(sequence.find(text, tokens))
+            for view, text, candidates in zip(views, texts, found):
+                possible = [s for s in self.sequences if s.possible(text)] if text else ()
+                if possible:
+                    tokens = self.segmenter.tokens(view)
+                    for sequence in possible:
+                        candidates.extend(sequence.find(text, tokens))
         return found
