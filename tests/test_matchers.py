@@ -13,6 +13,8 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicecheck import Checker, PackError, load_pack
 from servicecheck.checker import _resolve_overlaps
@@ -664,3 +666,38 @@ def test_homophone_matching_does_not_import_pypinyin():
         "assert 'pypinyin' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- regexes anchored at the start: skipped by their first byte -------------------------------------------
+ANCHORED = [
+    r"^[a-z]{0,3}\s?(?:[0-9]\s?){2,7}[0-9]",
+    r"^(?:一下|一遍)[^。]{0,10}?(?:对吗|对吧)",
+    r"^(?:的)?(?:来电|致电)",
+    r"^\s*好的",
+    r"^(?:a|您)好",
+    r"^[]|x]",
+    r"^a|好",  # not anchored: the alternative matches anywhere
+    r"^",  # only the empty match
+]
+
+
+@given(st.text(alphabet="ab xz019一下遍对吗吧的来电致好您。|]\t", max_size=24))
+@settings(max_examples=400, deadline=None)
+def test_first_byte_filter_keeps_every_match(text):
+    from servicecheck.match.regex import RegexSet, _spans, compile_regex
+
+    regex_set = RegexSet(ANCHORED)
+    encoded = text.encode("utf-8")
+    expected = [
+        (number, start, end)
+        for number, pattern in enumerate(ANCHORED)
+        for start, end in _spans(compile_regex(pattern)._regexp, encoded, text)
+    ]
+    assert regex_set.find(text) == expected
+
+
+def test_anchoring_is_read_conservatively():
+    from servicecheck.match.regex import _anchored_at_start
+
+    assert _anchored_at_start(r"^(?:a|b)c") and _anchored_at_start(r"^[|]") and _anchored_at_start(r"^\|x")
+    assert not _anchored_at_start(r"^a|b") and not _anchored_at_start(r"a^") and not _anchored_at_start(r"^a(b)|c")

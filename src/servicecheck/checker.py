@@ -98,6 +98,25 @@ class Checker:
             }
             for rule in self.compiled.rules
         ]
+        # A stage absent from a call has the same result, and a required one the same ``missing``
+        # finding, in every call: immutable objects, made once.
+        self._absent = {
+            stage.id: (
+                StageResult(stage=stage.id, name=stage.name, required=stage.required, present=False, count=0),
+                Finding(
+                    rule_id="required_stage",
+                    stage=stage.id,
+                    kind="missing",
+                    severity=stage.severity,
+                    message=f"缺少{stage.name}",
+                    explanation=f"必需环节「{stage.name}」({stage.id}) 在整通对话中未出现",
+                    suggestion=stage.suggestion,
+                )
+                if stage.required and not stage.violation
+                else None,
+            )
+            for stage in self._stages
+        }
         speakers = {rule.speaker for rule in self.compiled.rules}
         self._matched_speakers = frozenset({"agent", "customer", "other"} if "any" in speakers else speakers)
 
@@ -400,7 +419,9 @@ class Checker:
                 )
 
         stage_results = self._stage_results(findings, utterances)
-        context = CheckContext(call, findings, self.normalizer, self._check_phrase_indexes, views=views)
+        context = CheckContext(
+            call, findings, self.normalizer, self._check_phrase_indexes, offsets=offsets, views=views
+        )
         findings.extend(run_checks(self._checks, context))
         score, passed, breakdown = score_report(self.pack, findings)
         return Report(
@@ -424,7 +445,13 @@ class Checker:
             by_stage.setdefault(finding.stage, []).append(finding)
         results = []
         for stage in self._stages:
-            stage_findings = by_stage.get(stage.id, [])
+            stage_findings = by_stage.get(stage.id)
+            if not stage_findings:
+                absent, missing = self._absent[stage.id]
+                results.append(absent)
+                if missing is not None:
+                    findings.append(missing)
+                continue
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
             results.append(
                 StageResult(
@@ -437,18 +464,6 @@ class Checker:
                     first_time=utterances[indexes[0]].start if indexes else None,
                 )
             )
-            if stage.required and not stage_findings and not stage.violation:
-                findings.append(
-                    Finding(
-                        rule_id="required_stage",
-                        stage=stage.id,
-                        kind="missing",
-                        severity=stage.severity,
-                        message=f"缺少{stage.name}",
-                        explanation=f"必需环节「{stage.name}」({stage.id}) 在整通对话中未出现",
-                        suggestion=stage.suggestion,
-                    )
-                )
         return results
 
     def check_many(

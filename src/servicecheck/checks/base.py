@@ -80,7 +80,8 @@ class CheckContext:
     _bounds: Optional[tuple] = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.offsets = self.transcript.utterance_offsets()
+        if not self.offsets:  # the checker passes the ones it worked out
+            self.offsets = self.transcript.utterance_offsets()
 
     @property
     def utterances(self):

@@ -127,13 +127,16 @@ class RegexSet:
         self.patterns = list(patterns)
         self.ignore_case = ignore_case
         self._filter = None
+        self._filter_match = None  # the C++ FilteredRE2 match, without the wrapper's checks on each call
         if self.patterns:
             self._filter = re2.Filter()
             for pattern in self.patterns:
                 compile_regex(pattern, ignore_case)  # the clear error message, before RE2's terse one
                 self._filter.Add(pattern, _options(ignore_case))
             self._filter.Compile()
+            self._filter_match = self._filter._filter.Match
         self._compiled = [compile_regex(p, ignore_case)._regexp for p in self.patterns]
+        self._first_bytes = [_first_byte_range(p, r) for p, r in zip(self.patterns, self._compiled)]
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -152,11 +155,59 @@ class RegexSet:
         if self._filter is None or not text:
             return []
         encoded = text.encode("utf-8")
-        numbers = self._filter.Match(encoded, True)
+        numbers = self._filter_match(encoded, True)
         if not numbers:
             return []
         found = []
+        first = encoded[0]
         for number in sorted(numbers):
+            bounds = self._first_bytes[number]
+            if bounds is not None and not bounds[0] <= first <= bounds[1]:
+                continue  # anchored at the start, and no match can begin with this byte
             for start, end in _spans(self._compiled[number], encoded, text):
                 found.append((number, start, end))
         return found
+
+
+def _anchored_at_start(pattern: str) -> bool:
+    """True when every match of ``pattern`` starts at the start of the text: it begins with ``^`` and
+    has no alternative outside parentheses (``^a|b`` matches b anywhere). False when unsure."""
+    if not pattern.startswith("^"):
+        return False
+    depth = 0
+    position = 1
+    in_class = False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            position += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("^", position + 1):
+                position += 1
+            if pattern.startswith("]", position + 1):
+                position += 1  # a leading ] is a member of the class
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth <= 0:
+            return False
+        position += 1
+    return True
+
+
+def _first_byte_range(pattern: str, regexp) -> "tuple[int, int] | None":
+    """For a pattern anchored at the start of the text: the lowest and highest first byte any
+    non-empty match can have (RE2's ``PossibleMatchRange``: every match lies between its two strings).
+    ``^[a-z]{0,3}\\s?[0-9]{3,8}``, which FilteredRE2 cannot rule out for any text, is then not run on
+    text that starts with a Chinese character. None for other patterns."""
+    if not _anchored_at_start(pattern):
+        return None
+    ok, low, high = regexp.PossibleMatchRange(4)
+    if not ok or not low or not high:
+        return None
+    return low[0], high[0]
