@@ -701,3 +701,52 @@ def test_anchoring_is_read_conservatively():
 
     assert _anchored_at_start(r"^(?:a|b)c") and _anchored_at_start(r"^[|]") and _anchored_at_start(r"^\|x")
     assert not _anchored_at_start(r"^a|b") and not _anchored_at_start(r"a^") and not _anchored_at_start(r"^a(b)|c")
+
+
+# -- lazy decisions for anchored stages ---------------------------------------------------------------------
+ACK_PIECES = ["好的", "好", "嗯", "嗯嗯", "是的", "是", "对", "明白", "了解了", "收到", "您说", "，", "。", " ", "我", "们",
+              "比较好的选择", "不明白", "行吗", "对不起", "好的好的", "您说的", "没", "再见", "感谢您的来电", "请讲"]
+
+
+ANCHOR_PACK = {
+    "id": "anchors-test",
+    "version": "1",
+    "negators": ["没", "不"],
+    "stages": [
+        {
+            "id": "sign",
+            "name": "sign",
+            "rules": [
+                {"id": "sign.start", "phrases": ["好的", "好", "嗯", "嗯嗯", "是的", "您说"], "anchor": "start",
+                 "unless": ["好的选择", "您说的"], "negation": True},
+                {"id": "sign.end", "phrases": ["再见", "见", "好的", "感谢您的来电", "来电", "谢谢"], "anchor": "end",
+                 "unless": ["再见面"], "boundary": "char"},
+                {"id": "sign.free", "phrases": ["明白", "好的", "我们感谢您的"], "boundary": "char"},
+            ],
+        }
+    ],
+}
+_CHECKERS: dict = {}
+
+
+def _checker(name):
+    if name not in _CHECKERS:
+        _CHECKERS[name] = Checker(load_pack("bank-cn" if name == "bank-cn" else ANCHOR_PACK))
+    return _CHECKERS[name]
+
+
+@pytest.mark.parametrize("pack", ["bank-cn", "anchors"])
+@given(pieces=st.lists(st.sampled_from(ACK_PIECES + ["再见面", "谢谢", "明白", "我们感谢您的来电", "见"]), min_size=1, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_anchored_stage_decided_lazily_keeps_what_deciding_everything_keeps(pack, pieces):
+    from servicecheck.match.context import Position
+
+    checker = _checker(pack)
+    text = "".join(pieces)
+    view, candidates = checker._matched([text])[text]
+    position = Position(1, 10, 0, 5, None, None, None)
+    trace: list = []
+    checker._utterance_hits(view, candidates, "agent", position, trace)  # decides every candidate
+    full = sorted((c, rule.id) for c, rule, reason in trace if reason is None)
+    lazy = sorted((c, rule.id) for c, rule, _ in checker._utterance_hits(view, candidates, "agent", position))
+    assert lazy == full

@@ -22,6 +22,7 @@ from .match.compile import CompiledPack, CompiledRule
 from .match.context import (
     Position,
     anchored_hits,
+    anchored_if_accepted,
     context_verdict,
     in_window,
     negator_before,
@@ -229,7 +230,7 @@ class Checker:
                 reason = "不在规则的位置窗口内"
             elif rule.anchor is not None and candidate not in reachable[rule.anchor]:
                 reason = "不在句首" if rule.anchor == "start" else "不在句末"
-            elif trace is None and rule.stage_id not in anchored_stages:
+            elif trace is None:
                 deferred.setdefault(rule.stage_id, []).append((candidate, rule))
                 continue
             else:
@@ -240,8 +241,11 @@ class Checker:
             if trace is not None:
                 trace.append((candidate, rule, reason))
         hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
-        for stage_candidates in deferred.values():
-            hits.extend(self._decide_in_priority_order(view, stage_candidates))
+        for stage, stage_candidates in deferred.items():
+            if stage in anchored_stages:
+                hits.extend(self._decide_anchored_in_priority_order(view, stage_candidates))
+            else:
+                hits.extend(self._decide_in_priority_order(view, stage_candidates))
         for stage_hits in accepted.values():
             # Anchors first, then overlaps: a candidate that fails its anchor must not hide another.
             anchors = {h[1].anchor for h in stage_hits} - {None}
@@ -277,6 +281,43 @@ class Checker:
             if taken.overlaps(candidate.start, candidate.end):
                 continue
             reason, notes = self._decide(rule, view, candidate)
+            if reason is None:
+                taken.add(candidate.start, candidate.end)
+                chosen.append((candidate, rule, notes))
+        return chosen
+
+    def _decide_anchored_in_priority_order(
+        self, view: TextView, candidates: list[tuple[Candidate, CompiledRule]]
+    ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
+        """``_decide_in_priority_order`` for a stage with anchored rules: keeps exactly what deciding
+        every candidate, anchoring the accepted ones and resolving overlaps keeps (the way ``explain``
+        takes). The anchor chains ask for the decisions they need (``anchored_if_accepted``); the
+        candidates then go best first, and one that overlaps a kept hit is never decided."""
+        verdicts: dict[Candidate, tuple[Optional[str], list[str]]] = {}
+        rules = {candidate: rule for candidate, rule in candidates}
+
+        def verdict(candidate: Candidate) -> tuple[Optional[str], list[str]]:
+            found = verdicts.get(candidate)
+            if found is None:
+                found = verdicts[candidate] = self._decide(rules[candidate], view, candidate)
+            return found
+
+        def accepted(candidate: Candidate) -> bool:
+            return verdict(candidate)[0] is None
+
+        everything = [candidate for candidate, _ in candidates]
+        anchored = {
+            anchor: anchored_if_accepted(view, everything, anchor, accepted)
+            for anchor in {rule.anchor for _, rule in candidates} - {None}
+        }
+        chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
+        taken = DisjointSpans()
+        for candidate, rule in sorted(candidates, key=lambda c: c[0].sort_key(c[1].order)):
+            if taken.overlaps(candidate.start, candidate.end):
+                continue
+            if rule.anchor is not None and candidate not in anchored[rule.anchor]:
+                continue
+            reason, notes = verdict(candidate)
             if reason is None:
                 taken.add(candidate.start, candidate.end)
                 chosen.append((candidate, rule, notes))

@@ -7,7 +7,7 @@ finding's explanation.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from ..model import elapsed
 from ..text import Segmenter, TextView
@@ -162,4 +162,40 @@ def anchored_hits(view: TextView, hits: list[Candidate], anchor: str) -> set[Can
             break
         valid.add(hit)
         covered = min(covered, hit.start)
+    return valid
+
+
+def anchored_if_accepted(
+    view: TextView, candidates: list[Candidate], anchor: str, accepted: Callable[[Candidate], bool]
+) -> set[Candidate]:
+    """The candidates that ``anchored_hits`` would find at the start (end) among the accepted ones, if
+    accepted themselves; ``accepted`` is asked only about candidates that could move the chain on.
+
+    A candidate inside the stretch the chain already covers can neither extend nor break it, so its
+    own filters need not run for the chain's sake: it is anchored exactly when it is accepted. Only
+    the candidates reaching past the covered stretch are decided, in chain order."""
+    text = view.norm
+    valid: set[Candidate] = set()
+    if anchor == "start":
+        covered = 0
+        for candidate in sorted(candidates, key=lambda c: (c.start, -c.end)):
+            if candidate.end <= covered:
+                valid.add(candidate)
+                continue
+            if accepted(candidate):
+                if candidate.start > covered and not only_punctuation(text[covered : candidate.start]):
+                    break  # something else was said first: no later candidate can be at the start
+                valid.add(candidate)
+                covered = candidate.end
+        return valid
+    covered = len(text)
+    for candidate in sorted(candidates, key=lambda c: (-c.end, c.start)):
+        if candidate.start >= covered:
+            valid.add(candidate)
+            continue
+        if accepted(candidate):
+            if candidate.end < covered and not only_punctuation(text[candidate.end : covered]):
+                break
+            valid.add(candidate)
+            covered = candidate.start
     return valid
