@@ -118,6 +118,8 @@ class Checker:
             )
             for stage in self._stages
         }
+        # Stages whose rules anchor at both ends (see _anchor_reachable).
+        self._mixed_anchors = any(len(anchors) > 1 for anchors in self.compiled.anchored_stages.values())
         speakers = {rule.speaker for rule in self.compiled.rules}
         self._matched_speakers = frozenset({"agent", "customer", "other"} if "any" in speakers else speakers)
 
@@ -188,7 +190,11 @@ class Checker:
     def _anchor_reachable(self, view: TextView, candidates: tuple[Candidate, ...]) -> dict[str, set[Candidate]]:
         """Anchored candidates that could still be at the start (end) once filters ran: anchoring over
         ALL candidates of the stage gives a superset, so the rest can be dropped before any
-        segmentation. The exact anchor check runs again on the accepted hits."""
+        segmentation. The exact anchor check runs again on the accepted hits.
+
+        Needed to explain, and when a stage mixes start and end anchors: then a candidate must be
+        reachable for its own anchor to count in the other's chain. Otherwise ``anchored_if_accepted``
+        finds the same cut-off on its way."""
         anchors = self.compiled.anchored_stages
         rules = self.compiled.rules
         if not anchors or all(rules[candidate.rule].anchor is None for candidate in candidates):
@@ -219,7 +225,7 @@ class Checker:
             return []
         rules = self.compiled.rules
         anchored_stages = self.compiled.anchored_stages
-        reachable = self._anchor_reachable(view, candidates)
+        reachable = self._anchor_reachable(view, candidates) if trace is not None or self._mixed_anchors else None
         accepted: dict[str, list[tuple[Candidate, CompiledRule, list[str]]]] = {}
         deferred: dict[str, list[tuple[Candidate, CompiledRule]]] = {}
         for candidate in candidates:
@@ -228,9 +234,9 @@ class Checker:
                 reason: Optional[str] = f"规则只适用于 {rule.speaker}"
             elif not in_window(rule, position):
                 reason = "不在规则的位置窗口内"
-            elif rule.anchor is not None and candidate not in reachable[rule.anchor]:
+            elif reachable is not None and rule.anchor is not None and candidate not in reachable[rule.anchor]:
                 reason = "不在句首" if rule.anchor == "start" else "不在句末"
-            elif trace is None:
+            elif trace is None:  # checking, not explaining: decided lazily, stage by stage, below
                 deferred.setdefault(rule.stage_id, []).append((candidate, rule))
                 continue
             else:

@@ -173,12 +173,16 @@ def anchored_if_accepted(
 
     A candidate inside the stretch the chain already covers can neither extend nor break it, so its
     own filters need not run for the chain's sake: it is anchored exactly when it is accepted. Only
-    the candidates reaching past the covered stretch are decided, in chain order."""
+    the candidates reaching past the covered stretch are decided, in chain order, and none past the
+    first gap that no candidate at all bridges."""
     text = view.norm
     valid: set[Candidate] = set()
     if anchor == "start":
-        covered = 0
+        covered = reach = 0  # reach: covered by any candidate, accepted or not
         for candidate in sorted(candidates, key=lambda c: (c.start, -c.end)):
+            if candidate.start > reach and not only_punctuation(text[reach : candidate.start]):
+                break  # nobody bridges this gap: neither this candidate nor a later one is anchored
+            reach = max(reach, candidate.end)
             if candidate.end <= covered:
                 valid.add(candidate)
                 continue
@@ -188,8 +192,11 @@ def anchored_if_accepted(
                 valid.add(candidate)
                 covered = candidate.end
         return valid
-    covered = len(text)
+    covered = reach = len(text)
     for candidate in sorted(candidates, key=lambda c: (-c.end, c.start)):
+        if candidate.end < reach and not only_punctuation(text[candidate.end : reach]):
+            break
+        reach = min(reach, candidate.start)
         if candidate.start >= covered:
             valid.add(candidate)
             continue
