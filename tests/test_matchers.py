@@ -758,3 +758,15 @@ def test_anchored_stage_decided_lazily_keeps_what_deciding_everything_keeps(pack
     full = sorted((c, rule.id) for c, rule, reason in trace if reason is None)
     lazy = sorted((c, rule.id) for c, rule, _ in checker._utterance_hits(view, candidates, "agent", position))
     assert lazy == full
+
+
+@given(st.text(alphabet="ab 01您好再见。", max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_regex_spans_are_re2_finditer_without_empty_matches(text):
+    import re2
+
+    from servicecheck.match.regex import find_spans
+
+    for pattern in ["再见", "[0-9]+", "a*", "b?", "您好|再见$", "(?:a|b)+$", "[^。]+", "好。?"]:
+        expected = [m.span() for m in re2.finditer(pattern, text) if m.end() > m.start()]
+        assert list(find_spans(pattern, text)) == expected, pattern

@@ -174,9 +174,12 @@ class Checker:
             phrase = unless_phrase(rule, view, candidate)
             if phrase is not None:
                 return f"与排除短语「{phrase}」重叠", []
-        reason, notes = context_verdict(rule, view, candidate)
-        if reason is not None:
-            return reason, []
+        if rule.context_all or rule.context_any or rule.context_none:
+            reason, notes = context_verdict(rule, view, candidate)
+            if reason is not None:
+                return reason, []
+        else:
+            notes = []
         if rule.negation:
             negator = negator_before(self.compiled, view, candidate)
             if negator is not None:

@@ -108,6 +108,8 @@ def _spans(regexp, encoded: bytes, text: str) -> list[tuple[int, int]]:
                 char_end = char_start + _re2.BytesToCharLen(encoded, start, end)
                 found.append((char_start, char_end))
                 last_byte, last_char = end, char_end
+            if end == size:
+                break  # a later search could only find an empty match at the end
         if position == size:
             break
         if end == position:  # empty match where the search began: step over one character
