@@ -306,3 +306,13 @@ def test_cli_json_contains_the_breakdown(tmp_path, capsys):
     assert items["forbidden"]["vetoed"] is True
     assert {report["findings"][n]["stage"] for n in items["forbidden"]["findings"]} == {"forbidden"}
     assert {report["findings"][n]["rule_id"] for n in items["closing"]["findings"]} >= {"required_stage"}
+
+
+def test_cached_lines_of_unmatched_items_change_nothing():
+    pack = card(item("a", 10, {"rules": ["r"]}, deduct=4), item("b", 10, {"rules": ["s"]}, veto=True))
+    unmatched: dict = {}
+    for findings in ([F("r")], [F("s")], [], [F("r"), F("s")], [F("other")]):
+        assert score_report(pack, findings, unmatched) == score_report(pack, findings)
+    assert set(unmatched) == {"a", "b"}  # both were unmatched once, and their lines were kept
+    other = card(item("a", 5, {"rules": ["r"]}))  # same item id, another pack: its own line
+    assert score_report(other, [], unmatched) == score_report(other, [])

@@ -118,6 +118,7 @@ class Checker:
             )
             for stage in self._stages
         }
+        self._unmatched_score_lines: dict = {}  # see score_report
         # Stages whose rules anchor at both ends (see _anchor_reachable).
         self._mixed_anchors = any(len(anchors) > 1 for anchors in self.compiled.anchored_stages.values())
         speakers = {rule.speaker for rule in self.compiled.rules}
@@ -382,21 +383,24 @@ class Checker:
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
         if notes:
             explanation += "（" + "；".join(notes) + "）"
-        return Finding(
-            **self._finding_fields[rule.index],
-            utterance_index=index,
-            speaker=speaker,
-            start=start,
-            end=end,
-            global_start=offset + start,
-            global_end=offset + end,
-            text=text[start:end],
-            tokens=self._covered_tokens(view, candidate.start, candidate.end),
-            method=method,
-            similarity=candidate.similarity,
-            pattern=candidate.pattern,
-            explanation=explanation,
-            time=time,
+        # model_validate of one dict: the same validation as Finding(**…), without packing keywords.
+        return Finding.model_validate(
+            {
+                **self._finding_fields[rule.index],
+                "utterance_index": index,
+                "speaker": speaker,
+                "start": start,
+                "end": end,
+                "global_start": offset + start,
+                "global_end": offset + end,
+                "text": text[start:end],
+                "tokens": self._covered_tokens(view, candidate.start, candidate.end),
+                "method": method,
+                "similarity": candidate.similarity,
+                "pattern": candidate.pattern,
+                "explanation": explanation,
+                "time": time,
+            }
         )
 
     def _covered_tokens(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
@@ -423,7 +427,7 @@ class Checker:
             if token is None:
                 if len(made) >= TOKEN_CACHE:
                     made.clear()
-                token = made[word, s] = Token(text=word, start=s, end=e)
+                token = made[word, s] = Token.model_validate({"text": word, "start": s, "end": e})
             found.append(token)
         return tuple(found)
 
@@ -473,7 +477,7 @@ class Checker:
             call, findings, self.normalizer, self._check_phrase_indexes, offsets=offsets, views=views
         )
         findings.extend(run_checks(self._checks, context))
-        score, passed, breakdown = score_report(self.pack, findings)
+        score, passed, breakdown = score_report(self.pack, findings, self._unmatched_score_lines)
         return Report(
             transcript_id=call.id,
             pack_id=self.pack.id,

@@ -8,6 +8,8 @@ severity: minor 2, major 5, critical 20 points per finding, and any critical fin
 
 from __future__ import annotations
 
+from typing import Optional
+
 from .model import Finding, ScoreItem
 from .pack.schema import Pack, ScorecardItem
 
@@ -24,9 +26,16 @@ def _matches(item: ScorecardItem, finding: Finding) -> bool:
     )
 
 
-def _score_item(item: ScorecardItem, numbered: list[tuple[int, Finding]]) -> ScoreItem:
-    """``numbered``: the report's violation and missing findings with their index in the report."""
+def _score_item(
+    item: ScorecardItem, numbered: list[tuple[int, Finding]], unmatched: Optional[dict] = None
+) -> ScoreItem:
+    """``numbered``: the report's violation and missing findings with their index in the report.
+    ``unmatched``: a cache of the item's line when nothing matches it (the same in every call)."""
     matched = tuple(i for i, f in numbered if _matches(item, f))
+    if not matched and unmatched is not None:
+        found = unmatched.get(item.id)
+        if found is not None and found[0] is item:
+            return found[1]
     per = item.points if item.deduct is None else item.deduct
     cap = item.points if item.cap is None else item.cap
     if not matched:
@@ -35,7 +44,7 @@ def _score_item(item: ScorecardItem, numbered: list[tuple[int, Finding]]) -> Sco
         deducted = min(per, cap)
     else:
         deducted = min(per * len(matched), cap)
-    return ScoreItem(
+    line = ScoreItem(
         item=item.id,
         name=item.name,
         points=item.points,
@@ -44,6 +53,9 @@ def _score_item(item: ScorecardItem, numbered: list[tuple[int, Finding]]) -> Sco
         vetoed=item.veto and bool(matched),
         findings=matched,
     )
+    if not matched and unmatched is not None:
+        unmatched[item.id] = (item, line)
+    return line
 
 
 def _by_severity(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tuple[ScoreItem, ...]]:
@@ -70,12 +82,16 @@ def _by_severity(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tupl
     return score, score >= pack.pass_mark and not vetoed, tuple(items)
 
 
-def score_report(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tuple[ScoreItem, ...]]:
+def score_report(
+    pack: Pack, findings: list[Finding], unmatched: Optional[dict] = None
+) -> tuple[float, bool, tuple[ScoreItem, ...]]:
+    """Score, verdict and breakdown. ``unmatched``: a dict the caller keeps for one pack (the Checker
+    does), in which the lines of items nothing matched are kept and handed out again."""
     card = pack.scorecard
     if card is None:
         return _by_severity(pack, findings)
     numbered = [(i, f) for i, f in enumerate(findings) if f.kind != "hit"]
-    items = tuple(_score_item(item, numbered) for item in card.items if item.enabled)
+    items = tuple(_score_item(item, numbered, unmatched) for item in card.items if item.enabled)
     score = max(0.0, card.total - sum(i.deducted for i in items))
     vetoed = any(i.vetoed for i in items)
     if vetoed and card.veto_score is not None:
