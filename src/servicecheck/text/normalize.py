@@ -172,20 +172,22 @@ class Normalizer:
         """``view(text).norm`` without building (or caching) the view: for text that is only searched,
         such as customer turns scanned for a complaint; the view is built if a span must be reported."""
         folded = text.translate(self._table)
-        if self._irregular_pattern().search(text) is not None and not self._dropped_and_clause_spaces(text):
+        irregular = self._irregular_pattern().findall(text)
+        if irregular and not self._dropped_and_clause_spaces(text, folded, irregular):
             folded = self._build_mapped_view(text).norm
         return self._final_norm(text, folded)
 
-    def _dropped_and_clause_spaces(self, text: str) -> bool:
+    def _dropped_and_clause_spaces(self, text: str, folded: str, irregular: list[str]) -> bool:
         """True when translate alone gives the normalised text, though the offsets may move: the only
         irregular characters are dropped ones (fillers) and single spaces between chunks of two or more
         characters that each keep a character, so every space stays (see ``_clause_spaces``). Covers
-        ``_only_clause_spaces``, the case where nothing moves."""
-        irregular = self._irregular.intersection(text)
-        irregular.discard(" ")
+        ``_only_clause_spaces``, the case where nothing moves. ``folded``: the text translated;
+        ``irregular``: its irregular characters, as found (with repeats)."""
         folds = self._char_cache
-        if any(folds[char] for char in irregular):
+        if any(folds[char] for char in set(irregular) if char != " "):
             return False  # something else than a dropped character (an expansion, another space)
+        if " " not in irregular:
+            return len(text) >= 2 and bool(folded)  # one chunk, the whole text
         table = self._table
         return all(len(chunk) >= 2 and chunk.translate(table) for chunk in text.split(" "))
 
