@@ -195,9 +195,8 @@ class Normalizer:
         """Fast path, most utterances: every character folds to exactly one character (or is a single
         space between clauses, which stays), so the offset map is the identity and str.translate does
         the folding in C."""
-        if self._irregular_pattern().search(text) is None:
-            return True
-        return _only_clause_spaces(text, self._irregular)
+        irregular = self._irregular_pattern().findall(text)
+        return not irregular or _only_clause_spaces(text, irregular)
 
     def _final_norm(self, text: str, norm: str) -> str:
         """The steps that change characters in place, keeping the offset map: Traditional phrases and
@@ -306,11 +305,11 @@ def _convert_numerals(norm: str) -> str:
     return _DIGIT_RUN.sub(lambda m: m.group().translate(_TO_ASCII), norm)
 
 
-def _only_clause_spaces(text: str, irregular: set[str]) -> bool:
-    """True when the only irregular characters are single ASCII spaces between chunks of at least two
-    characters: every one of them is kept as it is (see ``_clause_spaces``), so nothing moves. ASR
-    output pauses between clauses like this all the time."""
-    if irregular.intersection(text) != {" "}:
+def _only_clause_spaces(text: str, irregular: list[str]) -> bool:
+    """True when the only irregular characters (``irregular``: those of the text, as found) are single
+    ASCII spaces between chunks of at least two characters: every one of them is kept as it is (see
+    ``_clause_spaces``), so nothing moves. ASR output pauses between clauses like this all the time."""
+    if any(char != " " for char in irregular):
         return False
     return all(len(chunk) >= 2 for chunk in text.split(" "))
 
