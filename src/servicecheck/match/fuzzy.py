@@ -7,7 +7,9 @@ normalised Indel similarity (``fuzz.ratio`` / 100) between the phrase and the wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Optional
 
 from rapidfuzz import fuzz
 
@@ -39,23 +41,37 @@ class FuzzyIndex:
     def __init__(self) -> None:
         self._phrases: list[FuzzyPhrase] = []
         self._charsets: list[frozenset[str]] = []
+        self._needed: list[float] = []  # distinct characters of the phrase a text must hold, at least
+        self._chars: Optional[re.Pattern[str]] = None  # any character of any phrase (see find)
 
     def add(self, key: str, rule: int, pattern: str, threshold: float) -> None:
         if key:
+            charset = frozenset(key)
             self._phrases.append(FuzzyPhrase(rule, key, pattern, threshold))
-            self._charsets.append(frozenset(key))
+            self._charsets.append(charset)
+            self._needed.append(threshold * len(charset) - 1)
+            self._chars = None  # built again at the next find
+
+    def _phrase_chars(self) -> "re.Pattern[str]":
+        chars = self._chars
+        if chars is None:
+            every = sorted(set().union(*self._charsets))
+            chars = self._chars = re.compile("[" + "".join(re.escape(char) for char in every) + "]")
+        return chars
 
     def __len__(self) -> int:
         return len(self._phrases)
 
     def find(self, text: str) -> list[Candidate]:
         out: list[Candidate] = []
-        if not text:
+        if not text or not self._phrases:
             return out
-        present = set(text)
-        for phrase, charset in zip(self._phrases, self._charsets):
-            # Cheap filters first: enough of the phrase's characters must occur at all.
-            if len(charset & present) < phrase.threshold * len(charset) - 1:
+        # Cheap filter first: enough of a phrase's distinct characters must occur in the text at all.
+        # The text's characters that some phrase holds are found in C (set(text) would make a string
+        # object of every Chinese character).
+        present = set(self._phrase_chars().findall(text))
+        for phrase, charset, needed in zip(self._phrases, self._charsets, self._needed):
+            if len(charset & present) < needed:
                 continue
             if fuzz.partial_ratio(phrase.key, text, score_cutoff=_partial_cutoff(phrase.threshold)) == 0:
                 continue
