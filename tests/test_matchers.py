@@ -770,3 +770,54 @@ def test_regex_spans_are_re2_finditer_without_empty_matches(text):
     for pattern in ["再见", "[0-9]+", "a*", "b?", "您好|再见$", "(?:a|b)+$", "[^。]+", "好。?"]:
         expected = [m.span() for m in re2.finditer(pattern, text) if m.end() > m.start()]
         assert list(find_spans(pattern, text)) == expected, pattern
+
+
+def _fuzzy_windows_by_brute_force(phrase, text):
+    """Every window of every allowed size that starts and ends on a phrase character, scored; then
+    the best that do not overlap a better one (what FuzzyIndex keeps)."""
+    from rapidfuzz import fuzz
+
+    from servicecheck.match.fuzzy import _max_insertions
+
+    length, charset = len(phrase.key), set(phrase.key)
+    slack = max(1, _max_insertions(length, phrase.threshold))
+    scored = []
+    for start in range(len(text)):
+        for size in range(max(2, length - slack), length + slack + 1):
+            end = start + size
+            if end <= len(text) and text[start] in charset and text[end - 1] in charset:
+                score = fuzz.ratio(phrase.key, text[start:end], score_cutoff=phrase.threshold * 100)
+                if score:
+                    scored.append((score, start, end))
+    scored.sort(key=lambda s: (-s[0], -(s[2] - s[1]), s[1]))
+    kept = []
+    for score, start, end in scored:
+        if all(end <= s or e <= start for _, s, e in kept):
+            kept.append((score, start, end))
+    return sorted((start, end, round(score / 100, 4)) for score, start, end in kept)
+
+
+FUZZY_PIECES = ["感谢", "您的", "来电", "感谢您的来电", "呃", "您", "的来", "电", "欢迎", "致电", "至电", "欢迎致电",
+                "很高兴", "为您", "服务", "高兴", "，", "。", "a", "谢谢"]
+
+
+@given(st.lists(st.sampled_from(FUZZY_PIECES), max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_fuzzy_windows_equal_scoring_every_window(text):
+    from rapidfuzz import fuzz
+
+    from servicecheck.match.fuzzy import FuzzyIndex, _partial_cutoff
+
+    index = FuzzyIndex()
+    for number, (key, threshold) in enumerate([("感谢您的来电", 0.85), ("欢迎致电", 0.8), ("很高兴为您服务", 0.75)]):
+        index.add(key, number, key, threshold)
+    found = sorted((c.rule, c.start, c.end, c.similarity) for c in index.find(text))
+    expected = []
+    for number, phrase in enumerate(index._phrases):
+        charset = set(phrase.key)
+        if len(charset & set(text)) < phrase.threshold * len(charset) - 1:
+            continue
+        if not fuzz.partial_ratio(phrase.key, text, score_cutoff=_partial_cutoff(phrase.threshold)):
+            continue
+        expected += [(number, s, e, sim) for s, e, sim in _fuzzy_windows_by_brute_force(phrase, text)]
+    assert found == sorted(expected)

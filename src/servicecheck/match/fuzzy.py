@@ -8,6 +8,7 @@ normalised Indel similarity (``fuzz.ratio`` / 100) between the phrase and the wi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Optional
 
@@ -43,6 +44,7 @@ class FuzzyIndex:
         self._charsets: list[frozenset[str]] = []
         self._needed: list[float] = []  # distinct characters of the phrase a text must hold, at least
         self._chars: Optional[re.Pattern[str]] = None  # any character of any phrase (see find)
+        self._classes: list[re.Pattern[str]] = []  # the characters of each phrase (see _windows)
 
     def add(self, key: str, rule: int, pattern: str, threshold: float) -> None:
         if key:
@@ -50,13 +52,13 @@ class FuzzyIndex:
             self._phrases.append(FuzzyPhrase(rule, key, pattern, threshold))
             self._charsets.append(charset)
             self._needed.append(threshold * len(charset) - 1)
+            self._classes.append(_char_class(charset))
             self._chars = None  # built again at the next find
 
     def _phrase_chars(self) -> "re.Pattern[str]":
         chars = self._chars
         if chars is None:
-            every = sorted(set().union(*self._charsets))
-            chars = self._chars = re.compile("[" + "".join(re.escape(char) for char in every) + "]")
+            chars = self._chars = _char_class(set().union(*self._charsets))
         return chars
 
     def __len__(self) -> int:
@@ -70,30 +72,33 @@ class FuzzyIndex:
         # The text's characters that some phrase holds are found in C (set(text) would make a string
         # object of every Chinese character).
         present = set(self._phrase_chars().findall(text))
-        for phrase, charset, needed in zip(self._phrases, self._charsets, self._needed):
+        for phrase, charset, needed, chars in zip(self._phrases, self._charsets, self._needed, self._classes):
             if len(charset & present) < needed:
                 continue
             if fuzz.partial_ratio(phrase.key, text, score_cutoff=_partial_cutoff(phrase.threshold)) == 0:
                 continue
-            out.extend(self._windows(phrase, charset, text))
+            out.extend(self._windows(phrase, chars, text))
         return out
 
     @staticmethod
-    def _windows(phrase: FuzzyPhrase, charset: frozenset[str], text: str) -> list[Candidate]:
+    def _windows(phrase: FuzzyPhrase, chars: "re.Pattern[str]", text: str) -> list[Candidate]:
+        """Windows start and end on characters of the phrase (``chars``, their class), and are as long
+        as the threshold allows; every one reaching it is scored, then the best that do not overlap a
+        better one are kept."""
         key = phrase.key
         length = len(key)
         slack = max(1, _max_insertions(length, phrase.threshold))
         cutoff = phrase.threshold * 100
+        shortest, longest = max(2, length - slack), length + slack
+        positions = [found.start() for found in chars.finditer(text)]
         scored: list[tuple[float, int, int]] = []
-        for start, char in enumerate(text):
-            if char not in charset:
-                continue
-            for size in range(max(2, length - slack), length + slack + 1):
-                end = start + size
-                if end > len(text):
+        for number, start in enumerate(positions):
+            # Ends: the phrase characters at start + shortest - 1 … start + longest - 1.
+            last = start + longest - 1
+            for index in range(bisect_left(positions, start + shortest - 1, number), len(positions)):
+                end = positions[index] + 1
+                if end - 1 > last:
                     break
-                if text[end - 1] not in charset:
-                    continue  # windows start and end on characters of the phrase
                 score = fuzz.ratio(key, text[start:end], score_cutoff=cutoff)
                 if score:
                     scored.append((score, start, end))
@@ -108,3 +113,8 @@ class FuzzyIndex:
             Candidate(phrase.rule, start, end, "fuzzy", round(score / 100, 4), phrase.pattern)
             for score, start, end in sorted(chosen, key=lambda s: s[1])
         ]
+
+
+def _char_class(chars) -> "re.Pattern[str]":
+    """A regex matching any one of ``chars``."""
+    return re.compile("[" + "".join(re.escape(char) for char in sorted(chars)) + "]")
