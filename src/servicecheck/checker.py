@@ -8,6 +8,7 @@ Pipeline per transcript: normalise each utterance and find its raw candidates wi
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
@@ -87,6 +88,7 @@ class Checker:
         # Text → (view, raw candidates), for texts said more than once (see RepeatCache).
         self._candidates: RepeatCache[tuple[TextView, tuple[Candidate, ...]]] = RepeatCache(cache_size)
         self._tokens: dict[tuple[str, int], Token] = {}
+        self._run_tokens: dict[tuple, tuple[Token, ...]] = {}  # see _covered_tokens
         # What every finding of a rule shares, worked out once.
         self._finding_fields = [
             {
@@ -404,9 +406,31 @@ class Checker:
         )
 
     def _covered_tokens(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
-        """The jieba tokens overlapping the normalised span, in original offsets. Token objects are
-        immutable and few distinct ones occur (4,748 among 62,767 in 1,000 generated calls: the same
-        words at the same places), so a small table hands out the same object again."""
+        """The jieba tokens overlapping the normalised span, in original offsets.
+
+        A hit inside one jieba run of an utterance whose offsets map one to one is covered by tokens
+        that depend on nothing but that run (its text before and after normalisation, where it
+        starts) and the hit's place in it: scripted lines repeat runs far more often than whole
+        utterances, so those token tuples are kept in a table keyed by exactly that."""
+        if isinstance(view.starts, range):
+            runs = self.segmenter.runs(view)
+            number = bisect_right(runs.starts, start) - 1
+            if number >= 0:
+                run_start, run_end = runs.spans[number]
+                if run_start <= start and end <= run_end:
+                    key = (view.norm[run_start:run_end], view.original[run_start:run_end], run_start, start, end)
+                    found = self._run_tokens.get(key)
+                    if found is None:
+                        if len(self._run_tokens) >= TOKEN_CACHE:
+                            self._run_tokens.clear()
+                        found = self._run_tokens[key] = self._tokens_between(view, start, end)
+                    return found
+        return self._tokens_between(view, start, end)
+
+    def _tokens_between(self, view: TextView, start: int, end: int) -> tuple[Token, ...]:
+        """``_covered_tokens`` worked out. Token objects are immutable and few distinct ones occur
+        (4,748 among 62,767 in 1,000 generated calls: the same words at the same places), so a small
+        table hands out the same object again."""
         tokens = self.segmenter.tokens_between(view, start, end)
         if isinstance(view.starts, range):  # an identity offset map: the spans are the original ones
             spans = tokens

@@ -243,14 +243,14 @@ class Segmenter:
 class RunIndex:
     """The jieba runs of one normalised text, searchable by position."""
 
-    __slots__ = ("spans", "_starts")
+    __slots__ = ("spans", "starts")
 
     def __init__(self, norm: str) -> None:
         self.spans = [m.span() for m in _RUN_PATTERN.finditer(norm)]
-        self._starts = [s for s, _ in self.spans]
+        self.starts = [s for s, _ in self.spans]
 
     def run_at(self, position: int) -> Optional[tuple[int, int]]:
-        i = bisect_right(self._starts, position) - 1
+        i = bisect_right(self.starts, position) - 1
         if i >= 0:
             start, end = self.spans[i]
             if start <= position < end:
