@@ -34,9 +34,10 @@ class RepeatCache(Generic[Value]):
             self.misses += 1
             return None
         self.hits += 1
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
+        try:
+            self._values.move_to_end(key)  # one C call, atomic; another thread may have evicted it
+        except KeyError:
+            pass
         return value
 
     def put(self, key: Hashable, value: Value) -> None:

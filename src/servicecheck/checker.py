@@ -294,7 +294,7 @@ class Checker:
                 continue
             reason, notes = self._decide(rule, view, candidate)
             if reason is None:
-                taken.add(candidate.start, candidate.end)
+                taken.insert(candidate.start, candidate.end)
                 chosen.append((candidate, rule, notes))
         return chosen
 
@@ -331,7 +331,7 @@ class Checker:
                 continue
             reason, notes = verdict(candidate)
             if reason is None:
-                taken.add(candidate.start, candidate.end)
+                taken.insert(candidate.start, candidate.end)
                 chosen.append((candidate, rule, notes))
         return chosen
 
@@ -532,14 +532,16 @@ class Checker:
                 continue
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
             results.append(
-                StageResult(
-                    stage=stage.id,
-                    name=stage.name,
-                    required=stage.required,
-                    present=bool(stage_findings),
-                    count=len(stage_findings),
-                    utterances=indexes,
-                    first_time=utterances[indexes[0]].start if indexes else None,
+                StageResult.model_validate(
+                    {
+                        "stage": stage.id,
+                        "name": stage.name,
+                        "required": stage.required,
+                        "present": True,
+                        "count": len(stage_findings),
+                        "utterances": indexes,
+                        "first_time": utterances[indexes[0]].start if indexes else None,
+                    }
                 )
             )
         return results

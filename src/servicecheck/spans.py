@@ -31,5 +31,9 @@ class DisjointSpans:
         insort(self._spans, (start, end))
         return True
 
+    def insert(self, start: int, end: int) -> None:
+        """Add ``[start, end)``, known not to overlap any span already there (``overlaps`` said so)."""
+        insort(self._spans, (start, end))
+
     def __len__(self) -> int:
         return len(self._spans)
