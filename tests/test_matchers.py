@@ -731,19 +731,22 @@ _CHECKERS: dict = {}
 
 
 def _checker(name):
-    """bank-cn (start anchors only), or the pack above with both anchors, or only one of them."""
+    """bank-cn (start anchors only), or the pack above with both anchors, or one of them (and no
+    unanchored rule: ``-only``)."""
     if name not in _CHECKERS:
         if name == "bank-cn":
             _CHECKERS[name] = Checker(load_pack("bank-cn"))
         else:
             pack = json.loads(json.dumps(ANCHOR_PACK))
             rules = pack["stages"][0]["rules"]
-            pack["stages"][0]["rules"] = [r for r in rules if r.get("anchor") in (None, name) or name == "both"]
+            anchor, _, only = name.partition("-")  # "end-only": no unanchored rule in the stage either
+            kept = [r for r in rules if r.get("anchor") == anchor or name == "both" or (not only and "anchor" not in r)]
+            pack["stages"][0]["rules"] = kept
             _CHECKERS[name] = Checker(load_pack(pack))
     return _CHECKERS[name]
 
 
-@pytest.mark.parametrize("pack", ["bank-cn", "both", "start", "end"])
+@pytest.mark.parametrize("pack", ["bank-cn", "both", "start", "end", "start-only", "end-only"])
 @given(pieces=st.lists(st.sampled_from(ACK_PIECES + ["再见面", "谢谢", "明白", "我们感谢您的来电", "见"]), min_size=1, max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_anchored_stage_decided_lazily_keeps_what_deciding_everything_keeps(pack, pieces):

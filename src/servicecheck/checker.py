@@ -37,6 +37,7 @@ from .pack.schema import Pack
 from .score import score_report
 from .spans import DisjointSpans
 from .text import NormalizeOptions, Normalizer, Segmenter, TextView
+from .text.chars import only_punctuation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
@@ -121,6 +122,11 @@ class Checker:
             for stage in self._stages
         }
         self._unmatched_score_lines: dict = {}  # see score_report
+        # Stage → the anchor all its rules share (see _decide_anchored_in_priority_order).
+        anchors_of: dict[str, set] = {}
+        for compiled in self.compiled.rules:
+            anchors_of.setdefault(compiled.stage_id, set()).add(compiled.anchor)
+        self._stage_anchor = {stage: next(iter(a)) for stage, a in anchors_of.items() if len(a) == 1 and None not in a}
         # Stages whose rules anchor at both ends (see _anchor_reachable).
         self._mixed_anchors = any(len(anchors) > 1 for anchors in self.compiled.anchored_stages.values())
         speakers = {rule.speaker for rule in self.compiled.rules}
@@ -255,7 +261,7 @@ class Checker:
         hits: list[tuple[Candidate, CompiledRule, list[str]]] = []
         for stage, stage_candidates in deferred.items():
             if stage in anchored_stages:
-                hits.extend(self._decide_anchored_in_priority_order(view, stage_candidates))
+                hits.extend(self._decide_anchored_in_priority_order(view, stage, stage_candidates))
             else:
                 hits.extend(self._decide_in_priority_order(view, stage_candidates))
         for stage_hits in accepted.values():
@@ -299,12 +305,26 @@ class Checker:
         return chosen
 
     def _decide_anchored_in_priority_order(
-        self, view: TextView, candidates: list[tuple[Candidate, CompiledRule]]
+        self, view: TextView, stage: str, candidates: list[tuple[Candidate, CompiledRule]]
     ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
         """``_decide_in_priority_order`` for a stage with anchored rules: keeps exactly what deciding
         every candidate, anchoring the accepted ones and resolving overlaps keeps (the way ``explain``
         takes). The anchor chains ask for the decisions they need (``anchored_if_accepted``); the
         candidates then go best first, and one that overlaps a kept hit is never decided."""
+        anchor = self._stage_anchor.get(stage)
+        if anchor is not None:
+            # Every rule of the stage is anchored at the same end: when something other than
+            # punctuation comes before the first candidate (after the last), none can be kept. The
+            # usual case for listening tokens (好, 对, 是 occur in most turns, seldom first).
+            text = view.norm
+            if anchor == "start":
+                first = min(candidate.start for candidate, _ in candidates)
+                if first and not only_punctuation(text[:first]):
+                    return []
+            else:
+                last = max(candidate.end for candidate, _ in candidates)
+                if last < len(text) and not only_punctuation(text[last:]):
+                    return []
         verdicts: dict[Candidate, tuple[Optional[str], list[str]]] = {}
         rules = {candidate: rule for candidate, rule in candidates}
 
