@@ -125,7 +125,7 @@ class RunCutter:
             ends.append(end)
             return
         chars = run[start:end]
-        if self._freq.get(chars):
+        if self._in_dictionary(chars):
             ends.extend(range(start + 1, end + 1))
             return
         position = start
@@ -137,6 +137,18 @@ class RunCutter:
         for length in lengths:
             position += length
             ends.append(position)
+
+    def _in_dictionary(self, chars: str) -> bool:
+        """``FREQ.get(chars)`` as jieba asks it (a word with a count), answered from the fragment table
+        when ``_route`` already looked ``chars`` or its first two characters up: the dictionary holds
+        every prefix of every word, so a fragment whose start is absent is absent too."""
+        known = self._known
+        value = known.get(chars)
+        if value is None:
+            if known.get(chars[:2]) is _ABSENT:
+                return False
+            return bool(self._freq.get(chars))
+        return value is not _PREFIX and value is not _ABSENT
 
     def _walk_plain(self, run: str, route: list[int]) -> tuple[int, ...]:
         """jieba's ``__cut_DAG_NO_HMM``: single ASCII letters and digits are joined into one token."""
@@ -201,15 +213,27 @@ _MIN_FLOAT = -3.14e100  # jieba.finalseg.MIN_FLOAT
 _PREVIOUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}  # jieba.finalseg.PrevStatus
 
 
+@lru_cache(maxsize=4)
+def _steps_for(trans_id: int, emit_id: int) -> tuple:
+    trans_p, emit_p = finalseg.trans_P, finalseg.emit_P
+    return tuple(
+        (y, tuple((y0, trans_p[y0].get(y, _MIN_FLOAT)) for y0 in _PREVIOUS[y]), emit_p[y]) for y in "BMES"
+    )
+
+
+def _steps(trans_p: dict, emit_p: dict) -> tuple:
+    """Per state: (state, its two possible predecessors with their transition log probabilities, its
+    emission table), made once for jieba's model tables (keyed by their identity)."""
+    return _steps_for(id(trans_p), id(emit_p))
+
+
 def _viterbi_lengths(block: str) -> list[int]:
     """Word lengths of ``finalseg.__cut(block)`` for a block of Han characters: jieba's Viterbi over
     the states B, M, E, S with the same arithmetic, the same order of additions and the same tie
     rules (``max`` over (probability, state)), keeping back-pointers instead of copying paths."""
-    start_p, trans_p, emit_p = finalseg.start_P, finalseg.trans_P, finalseg.emit_P
+    start_p, emit_p = finalseg.start_P, finalseg.emit_P
     states = "BMES"
-    steps = [
-        (y, [(y0, trans_p[y0].get(y, _MIN_FLOAT)) for y0 in _PREVIOUS[y]], emit_p[y]) for y in states
-    ]
+    steps = _steps(finalseg.trans_P, emit_p)
     first = block[0]
     score = {y: start_p[y] + emit_p[y].get(first, _MIN_FLOAT) for y in states}
     back: list[dict[str, str]] = []
