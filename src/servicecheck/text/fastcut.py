@@ -210,51 +210,56 @@ def _force_split(chars: str, lengths: tuple[int, ...]) -> tuple[int, ...]:
 _HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")  # jieba.finalseg.re_han
 _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
 _MIN_FLOAT = -3.14e100  # jieba.finalseg.MIN_FLOAT
-_PREVIOUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}  # jieba.finalseg.PrevStatus
 
 
 @lru_cache(maxsize=4)
-def _steps_for(trans_id: int, emit_id: int) -> tuple:
-    trans_p, emit_p = finalseg.trans_P, finalseg.emit_P
-    return tuple(
-        (y, tuple((y0, trans_p[y0].get(y, _MIN_FLOAT)) for y0 in _PREVIOUS[y]), emit_p[y]) for y in "BMES"
-    )
+def _transitions(trans_id: int) -> tuple[float, ...]:
+    """The log probabilities of the transitions jieba's Viterbi can take, for its model's current
+    table (keyed by its identity): E→B, S→B, M→M, B→M, S→S, E→S, B→E, M→E."""
+    trans_p = finalseg.trans_P
+    pairs = ("EB", "SB", "MM", "BM", "SS", "ES", "BE", "ME")
+    return tuple(trans_p[a].get(b, _MIN_FLOAT) for a, b in pairs)
 
 
-def _steps(trans_p: dict, emit_p: dict) -> tuple:
-    """Per state: (state, its two possible predecessors with their transition log probabilities, its
-    emission table), made once for jieba's model tables (keyed by their identity)."""
-    return _steps_for(id(trans_p), id(emit_p))
+_STATE = {"B": 0, "M": 1, "E": 2, "S": 3}  # index into a step's back-pointers
 
 
 def _viterbi_lengths(block: str) -> list[int]:
     """Word lengths of ``finalseg.__cut(block)`` for a block of Han characters: jieba's Viterbi over
     the states B, M, E, S with the same arithmetic, the same order of additions and the same tie
-    rules (``max`` over (probability, state)), keeping back-pointers instead of copying paths."""
+    rules (``max`` over (probability, state)), keeping back-pointers instead of copying paths.
+
+    Each state has two possible predecessors (``finalseg.PrevStatus``); the four are written out.
+    A tie goes to the greater state letter, as ``max`` over (probability, state) has it: S over E
+    into B, M over B into M, S over E into S, M over B into E."""
     start_p, emit_p = finalseg.start_P, finalseg.emit_P
-    states = "BMES"
-    steps = _steps(finalseg.trans_P, emit_p)
+    emit_b, emit_m, emit_e, emit_s = emit_p["B"], emit_p["M"], emit_p["E"], emit_p["S"]
+    t_eb, t_sb, t_mm, t_bm, t_ss, t_es, t_be, t_me = _transitions(id(finalseg.trans_P))
     first = block[0]
-    score = {y: start_p[y] + emit_p[y].get(first, _MIN_FLOAT) for y in states}
-    back: list[dict[str, str]] = []
+    s_b = start_p["B"] + emit_b.get(first, _MIN_FLOAT)
+    s_m = start_p["M"] + emit_m.get(first, _MIN_FLOAT)
+    s_e = start_p["E"] + emit_e.get(first, _MIN_FLOAT)
+    s_s = start_p["S"] + emit_s.get(first, _MIN_FLOAT)
+    back: list[tuple[str, str, str, str]] = []  # per character after the first: predecessors of B, M, E, S
     for char in block[1:]:
-        current = {}
-        pointers = {}
-        for y, previous, emit in steps:
-            em_p = emit.get(char, _MIN_FLOAT)
-            (y0, t0), (y1, t1) = previous
-            p0 = score[y0] + t0 + em_p
-            p1 = score[y1] + t1 + em_p
-            if p1 > p0 or (p1 == p0 and y1 > y0):
-                current[y], pointers[y] = p1, y1
-            else:
-                current[y], pointers[y] = p0, y0
-        back.append(pointers)
-        score = current
-    state = "S" if (score["S"], "S") > (score["E"], "E") else "E"
+        e_b = emit_b.get(char, _MIN_FLOAT)
+        e_m = emit_m.get(char, _MIN_FLOAT)
+        e_e = emit_e.get(char, _MIN_FLOAT)
+        e_s = emit_s.get(char, _MIN_FLOAT)
+        p0, p1 = s_e + t_eb + e_b, s_s + t_sb + e_b
+        n_b, f_b = (p1, "S") if p1 >= p0 else (p0, "E")
+        p0, p1 = s_m + t_mm + e_m, s_b + t_bm + e_m
+        n_m, f_m = (p1, "B") if p1 > p0 else (p0, "M")
+        p0, p1 = s_b + t_be + e_e, s_m + t_me + e_e
+        n_e, f_e = (p1, "M") if p1 >= p0 else (p0, "B")
+        p0, p1 = s_s + t_ss + e_s, s_e + t_es + e_s
+        n_s, f_s = (p1, "E") if p1 > p0 else (p0, "S")
+        back.append((f_b, f_m, f_e, f_s))
+        s_b, s_m, s_e, s_s = n_b, n_m, n_e, n_s
+    state = "S" if s_s >= s_e else "E"
     tags = [state]
     for pointers in reversed(back):
-        state = pointers[state]
+        state = pointers[_STATE[state]]
         tags.append(state)
     tags.reverse()
     lengths: list[int] = []
