@@ -164,7 +164,11 @@ class CheckContext:
         """The normalised texts of the speaker's utterances, in the order of ``speaker_indexes``."""
         found = self._norms.get(speaker)
         if found is None:
-            found = self._norms[speaker] = [self.norm(i) for i in self._indexes(speaker)]
+            views, utterances, norm = self.views, self.utterances, self.normalizer.norm
+            found = self._norms[speaker] = [
+                view.norm if (view := views.get(i)) is not None else norm(utterances[i].text)
+                for i in self._indexes(speaker)
+            ]
         return found
 
     def stripped_norms(self, speaker: str, shortest: int = 0) -> list[tuple[int, str]]:
