@@ -25,7 +25,7 @@ from .match.context import (
     anchored_hits,
     anchored_if_accepted,
     context_verdict,
-    in_window,
+    in_window_bounds,
     negator_before,
     on_token_boundaries,
     unless_phrase,
@@ -248,7 +248,7 @@ class Checker:
             rule = rules[candidate.rule]
             if rule.speaker != "any" and rule.speaker != speaker:
                 reason: Optional[str] = f"规则只适用于 {rule.speaker}"
-            elif not in_window(rule, position):
+            elif rule.window is not None and not in_window_bounds(rule.window, position):
                 reason = "不在规则的位置窗口内"
             elif reachable is not None and rule.anchor is not None and candidate not in reachable[rule.anchor]:
                 reason = "不在句首" if rule.anchor == "start" else "不在句末"

@@ -29,11 +29,6 @@ class Position(NamedTuple):
     call_end: Optional[float]
 
 
-def in_window(rule: CompiledRule, position: Position) -> bool:
-    window = rule.window
-    return True if window is None else in_window_bounds(window, position)
-
-
 def in_window_bounds(window, position: Position) -> bool:
     """True when the utterance at ``position`` lies inside the window (a ``Window`` of the pack)."""
     if window.of == "all":
