@@ -57,8 +57,3 @@ class RepeatCache(Generic[Value]):
 
     def __len__(self) -> int:
         return len(self._values)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-            self._seen.clear()

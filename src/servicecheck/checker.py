@@ -1,8 +1,9 @@
 """The Checker: one transcript in, one report out. Everything derived from the pack is built once here.
 
-Pipeline per transcript: normalise each utterance and find its raw candidates with the compiled matchers
-(both cached by text, for texts that repeat) → context filters (speaker, window, boundaries, negation, unless, context)
-→ overlap resolution per stage → findings with original offsets → stage results → score.
+Pipeline per transcript: normalise each utterance and find its raw candidates with the compiled
+matchers (cached by text, for texts that repeat) → context filters (speaker, window, boundaries,
+negation, unless, context) → overlap resolution per stage → findings with original offsets → stage
+results → score.
 """
 
 from __future__ import annotations
@@ -130,7 +131,11 @@ class Checker:
         anchors_of: dict[str, set] = {}
         for compiled in self.compiled.rules:
             anchors_of.setdefault(compiled.stage_id, set()).add(compiled.anchor)
-        self._stage_anchor = {stage: next(iter(a)) for stage, a in anchors_of.items() if len(a) == 1 and None not in a}
+        self._stage_anchor = {
+            stage: next(iter(anchors))
+            for stage, anchors in anchors_of.items()
+            if len(anchors) == 1 and None not in anchors
+        }
         # Stages whose rules anchor at both ends (see _anchor_reachable).
         self._mixed_anchors = any(len(anchors) > 1 for anchors in self.compiled.anchored_stages.values())
         speakers = {rule.speaker for rule in self.compiled.rules}
