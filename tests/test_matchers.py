@@ -824,3 +824,20 @@ def test_fuzzy_windows_equal_scoring_every_window(text):
             continue
         expected += [(number, s, e, sim) for s, e, sim in _fuzzy_windows_by_brute_force(phrase, text)]
     assert found == sorted(expected)
+
+
+def test_anchored_hits_keep_candidates_inside_the_chain_and_stop_at_words():
+    from servicecheck.match.context import anchored_hits, anchored_if_accepted
+    from servicecheck.text import Normalizer
+
+    view = Normalizer().view("好的，是的再见，嗯")  # normalised: 好的,是的再见,嗯
+    c = lambda start, end: Candidate(0, start, end, "exact", 1.0, view.norm[start:end])  # noqa: E731
+    outer, inner, after_comma, late = c(0, 2), c(1, 2), c(3, 5), c(8, 9)
+    assert anchored_hits(view, [outer, inner, after_comma, late], "start") == {outer, inner, after_comma}
+    tail, inside_tail = c(5, 7), c(6, 7)
+    assert anchored_hits(view, [late, tail, inside_tail, outer], "end") == {late, tail, inside_tail}
+    # Only accepted candidates carry the chain; one inside it is anchored if accepted, asked or not.
+    asked = []
+    rejected = {outer}
+    valid = anchored_if_accepted(view, [outer, inner, after_comma], "start", lambda x: asked.append(x) or x not in rejected)
+    assert valid == set() and asked == [outer, inner]

@@ -296,18 +296,26 @@ class Checker:
         return hits
 
     def _decide_in_priority_order(
-        self, view: TextView, candidates: list[tuple[Candidate, CompiledRule]]
+        self,
+        view: TextView,
+        candidates: list[tuple[Candidate, CompiledRule]],
+        anchored: Optional[dict[str, set[Candidate]]] = None,
+        verdicts: Optional[dict[Candidate, tuple[Optional[str], list[str]]]] = None,
     ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
         """Filters and overlap resolution of one stage in one pass, best candidate first: one that
         overlaps a hit already kept would lose to it whatever its filters say, so they never run for it
         (most of them need jieba). Keeps exactly what deciding everything and then resolving overlaps
-        keeps; stages with anchored rules take that longer way, since anchoring looks at all hits."""
+        keeps. For an anchored stage, ``anchored`` holds what each anchor allows and ``verdicts`` the
+        decisions its chains already made (see ``_decide_anchored_in_priority_order``)."""
         chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
         taken = DisjointSpans()
         for candidate, rule in sorted(candidates, key=lambda c: c[0].sort_key(c[1].order)):
             if taken.overlaps(candidate.start, candidate.end):
                 continue
-            reason, notes = self._decide(rule, view, candidate)
+            if anchored is not None and rule.anchor is not None and candidate not in anchored[rule.anchor]:
+                continue
+            verdict = verdicts.get(candidate) if verdicts else None
+            reason, notes = verdict if verdict is not None else self._decide(rule, view, candidate)
             if reason is None:
                 taken.insert(candidate.start, candidate.end)
                 chosen.append((candidate, rule, notes))
@@ -337,32 +345,18 @@ class Checker:
         verdicts: dict[Candidate, tuple[Optional[str], list[str]]] = {}
         rules = {candidate: rule for candidate, rule in candidates}
 
-        def verdict(candidate: Candidate) -> tuple[Optional[str], list[str]]:
+        def accepted(candidate: Candidate) -> bool:
             found = verdicts.get(candidate)
             if found is None:
                 found = verdicts[candidate] = self._decide(rules[candidate], view, candidate)
-            return found
-
-        def accepted(candidate: Candidate) -> bool:
-            return verdict(candidate)[0] is None
+            return found[0] is None
 
         everything = [candidate for candidate, _ in candidates]
         anchored = {
             anchor: anchored_if_accepted(view, everything, anchor, accepted)
             for anchor in {rule.anchor for _, rule in candidates} - {None}
         }
-        chosen: list[tuple[Candidate, CompiledRule, list[str]]] = []
-        taken = DisjointSpans()
-        for candidate, rule in sorted(candidates, key=lambda c: c[0].sort_key(c[1].order)):
-            if taken.overlaps(candidate.start, candidate.end):
-                continue
-            if rule.anchor is not None and candidate not in anchored[rule.anchor]:
-                continue
-            reason, notes = verdict(candidate)
-            if reason is None:
-                taken.insert(candidate.start, candidate.end)
-                chosen.append((candidate, rule, notes))
-        return chosen
+        return self._decide_in_priority_order(view, candidates, anchored, verdicts)
 
     def explain(self, text: str, speaker: str = "agent") -> list[dict]:
         """Every candidate match in one utterance and what became of it, for pack authors.

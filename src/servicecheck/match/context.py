@@ -141,30 +141,19 @@ def context_verdict(rule: CompiledRule, view: TextView, candidate: Candidate) ->
 def anchored_hits(view: TextView, hits: list[Candidate], anchor: str) -> set[Candidate]:
     """The candidates that sit at the start (``anchor: start``) or end of the utterance: only
     punctuation, or other candidates chained before them, precede (follow) them. One pass, O(n)."""
-    text = view.norm
-    valid: set[Candidate] = set()
-    if anchor == "start":
-        covered = 0
-        for hit in sorted(hits, key=lambda c: (c.start, -c.end)):
-            if hit.start > covered and not only_punctuation(text[covered : hit.start]):
-                break  # something else was said first: no later candidate can be at the start
-            valid.add(hit)
-            covered = max(covered, hit.end)
-        return valid
-    covered = len(text)
-    for hit in sorted(hits, key=lambda c: (-c.end, c.start)):
-        if hit.end < covered and not only_punctuation(text[hit.end : covered]):
-            break
-        valid.add(hit)
-        covered = min(covered, hit.start)
-    return valid
+    return anchored_if_accepted(view, hits, anchor, _always)
+
+
+def _always(candidate: Candidate) -> bool:
+    return True
 
 
 def anchored_if_accepted(
     view: TextView, candidates: list[Candidate], anchor: str, accepted: Callable[[Candidate], bool]
 ) -> set[Candidate]:
-    """The candidates that ``anchored_hits`` would find at the start (end) among the accepted ones, if
-    accepted themselves; ``accepted`` is asked only about candidates that could move the chain on.
+    """The candidates that sit at the start (end) once only the accepted ones count: only punctuation,
+    or accepted candidates chained before them, precede (follow) them; each is anchored if it is
+    accepted itself. ``accepted`` is asked only about candidates that could move the chain on.
 
     A candidate inside the stretch the chain already covers can neither extend nor break it, so its
     own filters need not run for the chain's sake: it is anchored exactly when it is accepted. Only
