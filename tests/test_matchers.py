@@ -625,7 +625,7 @@ def test_explain_lists_kept_and_dropped_candidates_with_reasons(checker):
         ("prio.exact", "exact", "感谢你的来电", "感谢你的来电", 1.0)
     ]
     assert {r["reason"] for r in rows if not r["kept"]} == {OVERLAP_REASON}
-    assert set(rows[0]) == {"stage", "rule", "method", "pattern", "start", "end", "text", "similarity", "kept", "reason"}
+    assert set(rows[0]) == {"stage", "rule", "method", "pattern", "start", "end", "text", "similarity", "lexicons", "kept", "reason"}
 
 
 def test_explain_reports_original_offsets_and_nothing_for_plain_text(checker):

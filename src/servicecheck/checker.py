@@ -372,6 +372,7 @@ class Checker:
         rows = []
         for candidate, rule, reason in sorted(trace, key=lambda t: (t[0].start, t[1].order)):
             start, end = view.to_original(candidate.start, candidate.end)
+            words = self.compiled.lexicon_matches(rule, view.norm[candidate.start : candidate.end])
             rows.append(
                 {
                     "stage": rule.stage.id,
@@ -382,6 +383,7 @@ class Checker:
                     "end": end,
                     "text": text[start:end],
                     "similarity": candidate.similarity,
+                    "lexicons": dict(words),
                     "kept": reason is None,
                     "reason": reason or "",
                 }
@@ -406,6 +408,10 @@ class Checker:
         explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
         if method in ("fuzzy", "pinyin"):
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
+        if rule.rule.lexicon_names:
+            words = self.compiled.lexicon_matches(rule, view.norm[candidate.start : candidate.end])
+            if words:
+                explanation += "，词表 " + "、".join(f"{name}「{word}」" for name, word in words)
         if notes:
             explanation += "（" + "；".join(notes) + "）"
         # One dict through pydantic-core's validator: the validation Finding(**…) runs, without packing

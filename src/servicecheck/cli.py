@@ -167,10 +167,11 @@ def _run_explain(args: argparse.Namespace) -> int:
     else:
         print(
             table(
-                ["kept", "stage", "rule", "method", "span", "text", "sim", "reason"],
+                ["kept", "stage", "rule", "method", "span", "text", "sim", "lexicons", "reason"],
                 [
                     ["✓" if r["kept"] else "✗", r["stage"], r["rule"], r["method"], f"{r['start']}-{r['end']}",
-                     r["text"], f"{r['similarity']:.2f}", r["reason"]]
+                     r["text"], f"{r['similarity']:.2f}",
+                     " ".join(f"{name}={word}" for name, word in r["lexicons"].items()), r["reason"]]
                     for r in rows
                 ],
             )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ..pack.lexicons import Lexicons
 from ..pack.schema import Pack, Rule, Stage
 from ..text import Normalizer, Segmenter, TextView
 from .base import Candidate
@@ -74,6 +75,11 @@ class CompiledPack:
             else None
         )
         self._unless_indexes: dict[tuple[str, ...], PhraseIndex] = {}
+        # Lexicon name -> its words normalised, longest first: explanations name the word that matched.
+        self.lexicon_words: dict[str, tuple[str, ...]] = {
+            name: tuple(sorted({w for w in (norm(x) for x in words) if w}, key=len, reverse=True))
+            for name, words in Lexicons(pack.lexicons).words.items()
+        }
 
         order = 0
         for stage in pack.stages:
@@ -93,7 +99,7 @@ class CompiledPack:
                 for phrase in rule.pinyin:
                     self.pinyin[rule.tones].add(norm(phrase), index, phrase)
                 for pattern in rule.regex:
-                    self.regexes.append((index, pattern, normalizer.fold_pattern(pattern)))
+                    self.regexes.append((index, rule.authored(pattern), normalizer.fold_pattern(pattern)))
                 if rule.fuzzy is not None:
                     for phrase in rule.fuzzy.phrases:
                         self.fuzzy.add(norm(phrase), index, phrase, rule.fuzzy.threshold)
@@ -157,6 +163,15 @@ class CompiledPack:
             window=rule.window,
             token_boundary=rule.boundary == "token",
         )
+
+    def lexicon_matches(self, rule: CompiledRule, matched: str) -> list[tuple[str, str]]:
+        """(lexicon, word) for each lexicon of the rule with a word inside the normalised match."""
+        out = []
+        for name in rule.rule.lexicon_names:
+            word = next((w for w in self.lexicon_words.get(name, ()) if w in matched), None)
+            if word is not None:
+                out.append((name, word))
+        return out
 
     def find(self, view: TextView) -> list[Candidate]:
         """Every raw candidate in one utterance (normalised offsets), before context filters."""

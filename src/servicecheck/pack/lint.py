@@ -40,6 +40,23 @@ def lint_pack(source: Union[str, Pack]) -> list[LintProblem]:
     return _lint_loaded(pack)
 
 
+def _lint_lexicons(pack: Pack, norm, add) -> None:
+    """Lexicons nobody refers to, and words listed twice (also after normalisation)."""
+    from .lexicons import references
+
+    nested = {name for words in pack.lexicons.values() for word in words for name in references(word)}
+    for name, words in pack.lexicons.items():
+        where = f"lexicons.{name}"
+        if name not in pack._lexicons_used and name not in nested:
+            add("warning", where, f"lexicon {{{name}}} is never used by a rule, check or other lexicon")
+        seen: set[str] = set()
+        for word in words:
+            key = norm(word) if not references(word) else word
+            if key in seen:
+                add("warning", where, f"lists {word!r} twice (same after normalisation)")
+            seen.add(key)
+
+
 def _lint_loaded(pack: Pack) -> list[LintProblem]:
     from ..checker import Checker
     from ..match.base import Candidate
@@ -52,6 +69,7 @@ def _lint_loaded(pack: Pack) -> list[LintProblem]:
     def add(level: str, where: str, message: str) -> None:
         problems.append(LintProblem(level, where, message, source))
 
+    _lint_lexicons(pack, norm, add)
     for s, stage in enumerate(pack.stages):
         if not stage.enabled:
             continue

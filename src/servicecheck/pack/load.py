@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import PackError
+from .lexicons import Expansion, LexiconError, expand_pack, merge_lexicons
 from .schema import Pack
 
 try:  # libyaml's parser is ~10x faster on large phrase lists; same safe constructor
@@ -228,6 +229,8 @@ def merge_packs(base: dict, child: dict, source: str) -> dict:
             merged["scorecard"] = merged_card
         else:
             merged["scorecard"] = card
+    if "lexicons" in child:
+        merged["lexicons"] = merge_lexicons(base.get("lexicons"), child["lexicons"])
     for key in ("dictionary", "negators"):
         if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
             merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
@@ -296,14 +299,28 @@ def _where(document: _Document, loc: tuple) -> str:
 # -- validation ---------------------------------------------------------------------------------------------
 def _validate(data: dict, document: _Document) -> Pack:
     try:
-        pack = Pack.model_validate(data)
+        expansion = expand_pack(data)
+    except LexiconError as exc:
+        raise PackError(document.source, [(_where(document, exc.loc), exc.message)]) from None
+    try:
+        pack = Pack.model_validate(expansion.data)
     except ValidationError as exc:
         problems = [(_where(document, tuple(err["loc"])), err["msg"]) for err in exc.errors()]
         raise PackError(document.source, problems) from None
+    _attach_lexicon_origins(pack, expansion)
     problems = _semantic_problems(pack, document)
     if problems:
         raise PackError(document.source, problems)
     return pack
+
+
+def _attach_lexicon_origins(pack: Pack, expansion: Expansion) -> None:
+    """Tell each rule which lexicons it uses and what the author wrote for each expanded regex."""
+    pack._lexicons_used = frozenset(expansion.used)
+    for (s, r), names in expansion.used_by_rule.items():
+        rule = pack.stages[s].rules[r]
+        rule._lexicons = names
+        rule._authored = dict(expansion.authored.get((s, r), {}))
 
 
 def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from ..model import Severity
 
@@ -145,6 +145,19 @@ class Rule(_HasId):
     unless: list[str] = Field(default_factory=list, description="phrases that, overlapping the match, cancel it")
     unless_within: int = Field(0, ge=0, description="characters around the match an unless phrase may be")
     context: Optional[Context] = None
+
+    # Set by load_pack when the rule refers to lexicons: the lexicon names, and for each regex expanded
+    # from a reference what the author wrote (shown in explanations instead of a long alternation).
+    _lexicons: tuple[str, ...] = PrivateAttr(())
+    _authored: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def lexicon_names(self) -> tuple[str, ...]:
+        return self._lexicons
+
+    def authored(self, expanded: str) -> str:
+        """What the author wrote for an expanded regex or phrase (itself when nothing was expanded)."""
+        return self._authored.get(expanded, expanded)
 
     @field_validator("phrases", "pinyin", "unless")
     @classmethod
@@ -434,6 +447,10 @@ class Normalization(_Strict):
         return v
 
 
+LexiconName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+LexiconWord = Annotated[str, StringConstraints(min_length=1)]
+
+
 class Pack(_HasId):
     """A whole rule pack."""
 
@@ -447,6 +464,10 @@ class Pack(_HasId):
     negators: list[str] = Field(default_factory=list)
     negation_window: int = Field(3, ge=1, le=20, description="tokens before a match searched for negators")
     normalize: Normalization = Field(default_factory=Normalization)
+    lexicons: dict[LexiconName, list[LexiconWord]] = Field(
+        default_factory=dict,
+        description="named word classes, written {NAME} in phrases, token patterns and regexes",
+    )
     pass_mark: float = Field(60, ge=0, le=100, description="used when the pack has no scorecard")
     stages: list[Stage] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
@@ -455,6 +476,7 @@ class Pack(_HasId):
     # Set by load_pack: where the pack came from and the hash of its effective content.
     _source: str = PrivateAttr("<pack>")
     _content_hash: Optional[str] = PrivateAttr(None)
+    _lexicons_used: frozenset[str] = PrivateAttr(frozenset())  # names referenced by stages or checks
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Pack":
