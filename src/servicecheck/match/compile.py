@@ -14,6 +14,7 @@ from typing import Optional
 from ..pack.lexicons import Lexicons
 from ..pack.schema import Pack, Rule, Stage
 from ..text import Normalizer, Segmenter, TextView
+from ..text.chars import only_punctuation, trim_punctuation
 from .base import Candidate
 from .fuzzy import FuzzyIndex
 from .phrases import PhraseIndex
@@ -199,6 +200,8 @@ class CompiledPack:
             for text, candidates in zip(texts, found):
                 for number, start, end in self.regex_set.find(text):
                     rule, pattern, _ = regexes[number]
+                    if only_punctuation(text[end - 1]) or only_punctuation(text[start]):
+                        start, end = trim_punctuation(text, start, end)
                     candidates.append(Candidate(rule, start, end, "regex", 1.0, pattern))
         if len(self.fuzzy):
             for text, candidates in zip(texts, found):

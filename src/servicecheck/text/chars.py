@@ -73,3 +73,15 @@ def count_content(text: str) -> int:
 @lru_cache(maxsize=65536)
 def _short_content_length(text: str) -> int:
     return count_content(text)
+
+
+def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` moved inward past punctuation, symbols and whitespace at either edge of the span,
+    so that a regex that ends on a clause boundary (``…(?:[，。]|$)``, RE2 has no lookahead) still
+    reports only the words. A span of nothing but punctuation is returned unchanged."""
+    inner_start, inner_end = start, end
+    while inner_end > inner_start and only_punctuation(text[inner_end - 1]):
+        inner_end -= 1
+    while inner_start < inner_end and only_punctuation(text[inner_start]):
+        inner_start += 1
+    return (inner_start, inner_end) if inner_end > inner_start else (start, end)
