@@ -160,3 +160,18 @@ def test_lint_warns_about_unused_lexicons_and_duplicate_words(tmp_path):
 def test_the_builtin_pack_lints_clean_of_lexicon_problems():
     problems = [p for p in lint_pack("bank-cn") if "lexicons" in p.where]
     assert problems == []
+
+
+def test_portable_content_rebuilds_the_same_pack_with_its_explanations(tmp_path):
+    """Workers and Spark executors rebuild the pack from this content: same hash, same explanations."""
+    from servicecheck.pack import pack_hash
+
+    pack = load_pack(_base(tmp_path))
+    again = load_pack(pack.portable_content())
+    assert pack_hash(again) == pack_hash(pack)
+    text = "不会的话您就自己查吧"
+    first, second = (
+        Checker(p).check({"id": "t", "utterances": [{"speaker": "agent", "text": text}]}).findings for p in (pack, again)
+    )
+    assert [(f.text, f.pattern, f.explanation) for f in first] == [(f.text, f.pattern, f.explanation) for f in second]
+    assert "{YOU}" in first[0].pattern

@@ -174,7 +174,7 @@ def run_batch(
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(checker.pack.model_dump(mode="json"), options),
+        initargs=(checker.pack.portable_content(), options),
     ) as pool:
         while True:
             while not broken and len(pending) < in_flight_limit:

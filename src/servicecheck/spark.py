@@ -45,7 +45,7 @@ To check once, persist that plan and split it::
     findings, scores = split_reports(reports)
 
 Execution: the pack is loaded and validated once on the driver and shipped inside the task closure as
-its content (``pack.model_dump(mode="json")``); ``mapInArrow`` runs the check in the Python workers,
+its content (``pack.portable_content()``); ``mapInArrow`` runs the check in the Python workers,
 where a :class:`servicecheck.Checker` is built lazily on first use and cached in a module-level dict
 keyed by the pack's content hash (and the role map), so each Python worker process compiles the pack
 and loads jieba once and reuses the checker for every later batch and task (Spark reuses Python
@@ -395,7 +395,7 @@ def check_reports(
     from pyspark.sql import types as T
 
     loaded = load_pack(pack)
-    content = loaded.model_dump(mode="json")
+    content = loaded.portable_content()
     hash_ = pack_hash(loaded)
     role_items = tuple(sorted(dict(roles).items())) if roles else None
     if role_items:

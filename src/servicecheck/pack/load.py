@@ -308,6 +308,8 @@ def _validate(data: dict, document: _Document) -> Pack:
         problems = [(_where(document, tuple(err["loc"])), err["msg"]) for err in exc.errors()]
         raise PackError(document.source, problems) from None
     _attach_lexicon_origins(pack, expansion)
+    if expansion.used:
+        pack._authored_content = data
     problems = _semantic_problems(pack, document)
     if problems:
         raise PackError(document.source, problems)

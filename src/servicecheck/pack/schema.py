@@ -5,6 +5,7 @@ A pack is data written by QA staff. Everything here is declarative; ``serviceche
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
@@ -477,6 +478,18 @@ class Pack(_HasId):
     _source: str = PrivateAttr("<pack>")
     _content_hash: Optional[str] = PrivateAttr(None)
     _lexicons_used: frozenset[str] = PrivateAttr(frozenset())  # names referenced by stages or checks
+    _authored_content: Optional[dict] = PrivateAttr(None)  # the merged pack before lexicon expansion
+
+    def portable_content(self) -> dict[str, Any]:
+        """JSON-ready content that ``load_pack`` turns back into this same pack in another process (a
+        worker, a Spark executor): the pack as its authors wrote it, lexicon references included, so
+        explanations there name the regex as written. The expanded content when that is unavailable."""
+        if self._authored_content is not None:
+            try:
+                return json.loads(json.dumps(self._authored_content, ensure_ascii=False))
+            except (TypeError, ValueError):  # a YAML value JSON cannot hold (a date): use the expansion
+                pass
+        return self.model_dump(mode="json")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Pack":
