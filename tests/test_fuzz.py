@@ -696,7 +696,7 @@ class PackChains(RuleBasedStateMachine):
         for n in reversed(chain):
             entry = self.model[n]
             if entry["broken"]:
-                return "Extra inputs are not permitted"
+                return "unknown key 'stagse'; did you mean 'stages'?"
             for s in entry["stages"]:
                 if s not in stages:
                     stages.append(s)

@@ -68,18 +68,20 @@ def test_unknown_keys_are_rejected_with_file_path_and_line(tmp_path):
     error = _error(path)
     assert error.source == str(path)
     assert sorted(error.problems) == [
-        ("negator (line 3)", "Extra inputs are not permitted"),
-        ("stages[1].rules[0].phrse (line 18)", "Extra inputs are not permitted"),
+        ("negator (line 3)", "unknown key 'negator'; did you mean 'negators'?"),
+        ("stages[1].rules[0].phrse (line 18)", "unknown key 'phrse'; did you mean 'phrases'?"),
     ]
     message = str(error)
-    assert f"{path}: stages[1].rules[0].phrse (line 18): Extra inputs are not permitted" in message
+    assert f"{path}: stages[1].rules[0].phrse (line 18): unknown key 'phrse'; did you mean 'phrases'?" in message
     assert "typo.yaml" in message.splitlines()[0]
 
 
 def test_unknown_nested_key_in_a_mapping(tmp_path):
     text = MINI.replace("        phrases: [欢迎致电]", "        fuzzy: {phrases: [欢迎致电您], treshold: 0.9}")
     error = _error(_write(tmp_path, "nested.yaml", text))
-    assert error.problems == [("stages[0].rules[1].fuzzy.treshold (line 11)", "Extra inputs are not permitted")]
+    assert error.problems == [
+        ("stages[0].rules[1].fuzzy.treshold (line 11)", "unknown key 'treshold'; did you mean 'threshold'?")
+    ]
 
 
 def test_unknown_keys_from_a_dict_name_the_path():
@@ -87,7 +89,7 @@ def test_unknown_keys_from_a_dict_name_the_path():
     data["stages"][0]["rules"][0]["phrase"] = ["你好"]
     error = _error(data)
     assert error.source == "<dict>"
-    assert error.problems == [("stages[0].rules[0].phrase", "Extra inputs are not permitted")]
+    assert error.problems == [("stages[0].rules[0].phrase", "unknown key 'phrase'; did you mean 'phrases'?")]
 
 
 def test_wrong_types(tmp_path):
@@ -297,7 +299,7 @@ stages:
 """,
     )
     error = _error(child)
-    assert error.problems == [("stages[0].rules[0].phrse (line 7)", "Extra inputs are not permitted")]
+    assert error.problems == [("stages[0].rules[0].phrse (line 7)", "unknown key 'phrse'; did you mean 'phrases'?")]
 
 
 def test_errors_in_a_parent_pack_name_the_parent_file(tmp_path):

@@ -75,40 +75,69 @@ def builtin_pack_ids() -> list[str]:
 class _Document:
     """Parsed YAML plus the line of every YAML path, for error messages."""
 
-    def __init__(self, data: Any, lines: dict[tuple, int], source: str, own: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        lines: dict[tuple, int],
+        source: str,
+        own: dict | None = None,
+    ) -> None:
         self.data = data
         self.lines = lines
         self.source = source
         self.own = own  # for a pack that extends another: its own data, before merging
 
-    def own_loc(self, loc: tuple) -> tuple:
-        """Translate a location in the merged pack to the same item in the file's own data (stages,
-        rules, checks and scorecard items are matched by id), so errors point at the right line."""
+    def translate(self, loc: tuple) -> tuple[tuple, bool]:
+        """The same place in the file's own data, and whether it is there at all.
+
+        Stages, rules, checks and scorecard items are matched by id; lists of values (phrases,
+        regexes) and keys are replaced whole by a child, so their indexes and names stay. False
+        with the path of the nearest own entry when the place is an entry inherited unchanged."""
         if self.own is None:
-            return loc
+            return tuple(loc), True
         out: list = []
-        merged, own = self.data, self.own
-        parts = list(loc)
-        while parts:
-            part = parts.pop(0)
-            if isinstance(part, int) and isinstance(merged, list) and isinstance(own, list):
-                item = merged[part] if part < len(merged) else None
-                ident = item.get("id") if isinstance(item, dict) else None
-                match = next(
-                    (j for j, o in enumerate(own) if isinstance(o, dict) and ident is not None and o.get("id") == ident),
-                    None,
-                )
+        merged: Any = self.data
+        own: Any = self.own
+        for part in loc:
+            item = _child(merged, part)
+            ident = item.get("id") if isinstance(item, dict) and isinstance(merged, list) else None
+            if ident is not None:
+                match = _index_of(own, ident)
                 if match is None:
-                    return tuple(out) or loc  # inherited unchanged: the best place is the list itself
+                    return tuple(out), False
                 out.append(match)
                 merged, own = item, own[match]
                 continue
             out.append(part)
-            merged = merged.get(part) if isinstance(merged, dict) else None
-            own = own.get(part) if isinstance(own, dict) else None
-            if own is None:
-                return tuple(out)
-        return tuple(out)
+            merged, own = item, _child(own, part)
+        return tuple(out), True
+
+    def own_loc(self, loc: tuple) -> tuple:
+        """``translate`` without the flag: where in the author's file to look."""
+        return self.translate(loc)[0]
+
+    def line(self, loc: tuple) -> int | None:
+        """The line of ``loc`` in the file, or of the nearest enclosing place the file has."""
+        probe = tuple(loc)
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        return self.lines.get(probe)
+
+
+def _index_of(entries: Any, ident: object) -> int | None:
+    """The index of the entry with id ``ident`` in a list of stages, rules, checks or items."""
+    if not isinstance(entries, list):
+        return None
+    return next((j for j, e in enumerate(entries) if isinstance(e, dict) and e.get("id") == ident), None)
+
+
+def _child(node: Any, part: Any) -> Any:
+    """``node[part]`` for a mapping key or a list index; None where there is nothing."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _yaml_path(loc: tuple) -> str:
@@ -284,33 +313,50 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
 
 
 def _where(document: _Document, loc: tuple) -> str:
-    loc = document.own_loc(tuple(loc))
-    path = _yaml_path(loc) or "<root>"
-    probe = tuple(loc)
-    while probe and probe not in document.lines:
-        probe = probe[:-1]
-    line = document.lines.get(probe)
+    """``path (line N)`` in the author's own file for a place in the (merged) pack."""
+    own = document.own_loc(tuple(loc))
+    path = _yaml_path(own) or "<root>"
+    line = document.line(own)
     return f"{path} (line {line})" if line else path
 
 
 # -- validation ---------------------------------------------------------------------------------------------
 def _validate(data: dict, document: _Document) -> Pack:
+    """The pack, or a PackError listing every problem at its place in the author's file, in file order."""
+    from .problems import validation_problems
+    from .references import reference_problems
+
+    pack: Pack | None = None
     try:
-        pack = Pack.model_validate(data)
+        pack = Pack.model_validate(data, context={"references": "later"})
+        problems = reference_problems(pack) + _regex_problems(pack)
     except ValidationError as exc:
-        problems = [(_where(document, tuple(err["loc"])), err["msg"]) for err in exc.errors()]
-        raise PackError(document.source, problems) from None
-    problems = _semantic_problems(pack, document)
-    if problems:
-        raise PackError(document.source, problems)
+        problems = validation_problems(exc, data)
+    located = [(document.own_loc(loc), message) for loc, message in problems]
+    if located:
+        raise PackError(document.source, _in_file_order(document, located))
+    assert pack is not None
     return pack
 
 
-def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]:
+def _in_file_order(document: _Document, problems: list[tuple[tuple, str]]) -> list[tuple[str, str]]:
+    """``(path (line N), message)`` sorted by line (places without one last), each problem once."""
+    rows: list[tuple[float, str, str]] = []
+    for loc, message in problems:
+        path = _yaml_path(loc) or "<root>"
+        line = document.line(loc)
+        row = (line if line else float("inf"), f"{path} (line {line})" if line else path, message)
+        if row not in rows:
+            rows.append(row)
+    rows.sort(key=lambda row: row[0])
+    return [(where, message) for _, where, message in rows]
+
+
+def _regex_problems(pack: Pack) -> list[tuple[tuple, str]]:
     """Checks the schema cannot express: every ``regex`` list anywhere must compile on RE2."""
     from ..match.regex import RegexCompileError, compile_regex
 
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[tuple, str]] = []
 
     def walk(node: Any, loc: tuple) -> None:
         if isinstance(node, dict):
@@ -320,7 +366,7 @@ def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]
                         try:
                             compile_regex(pattern)
                         except RegexCompileError as exc:
-                            problems.append((_where(document, (*loc, key, i)), str(exc)))
+                            problems.append(((*loc, key, i), str(exc)))
                 else:
                     walk(value, (*loc, key))
         elif isinstance(node, list):
@@ -341,6 +387,12 @@ def load_pack(source: PackSource) -> Pack:
     """Load a pack by built-in id (``"bank-cn"``), by path to a YAML file, or from a dict."""
     if isinstance(source, Pack):
         return source
+    return load_pack_document(source)[0]
+
+
+def load_pack_document(source: str | Path | dict) -> tuple[Pack, _Document]:
+    """The pack and its document (its own data, lines, parent), for tools that point into the
+    author's file (``servicecheck lint``)."""
     if isinstance(source, dict):
         document = _Document(source, {}, "<dict>")
         data = source
@@ -353,8 +405,7 @@ def load_pack(source: PackSource) -> Pack:
             _validate(parent, parent_document)
             data = merge_packs(parent, source, "<dict>")
             document = _Document(data, {}, "<dict>", own=source)
-        pack = _validate(data, document)
-        return _finish(pack, "<dict>")
+        return _finish(_validate(data, document), "<dict>"), document
     path = Path(source)
     if not path.suffix and not path.exists():
         builtin = builtin_pack_path(str(source))
@@ -363,7 +414,7 @@ def load_pack(source: PackSource) -> Pack:
             raise PackError(str(source), [("", f"no built-in pack {str(source)!r} (built-in: {known})")])
         path = builtin
     data, document = _load_raw(path, ())
-    return _finish(_validate(data, document), str(path))
+    return _finish(_validate(data, document), str(path)), document
 
 
 def _finish(pack: Pack, source: str) -> Pack:
