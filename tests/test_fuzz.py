@@ -703,7 +703,7 @@ class PackChains(RuleBasedStateMachine):
                 enabled.setdefault(s, True)  # merged key by key: a redefinition keeps enabled: false
             for s in entry["disabled"]:
                 if s not in stages:
-                    return "Field required"  # a stage switched off that this chain does not have
+                    return "is not in"  # a stage switched off that this chain does not have: a misspelt override
                 enabled[s] = False
         return [s for s in stages if enabled[s]]
 

@@ -1,6 +1,7 @@
 """What a pack's author is told when a pack is wrong: unknown keys and check types with the closest
-valid spelling, scorecard items naming stages, rules or checks that do not exist, and every problem at
-its place (file, YAML path, line) in the file the author wrote.
+valid spelling, scorecard items naming stages, rules or checks that do not exist, misspelt overrides
+in a pack that extends another, and every problem at its place (file, YAML path, line) in the file
+the author wrote, never in the merged pack or the parent.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from servicecheck import PackError, load_pack
+from servicecheck import Checker, PackError, load_pack
 from servicecheck.pack.schema import Pack
+
+REPO = Path(__file__).resolve().parents[1]
 
 STAGES = """\
 stages:
@@ -216,3 +219,154 @@ def test_duplicate_ids_and_dangling_check_stages_name_their_line(tmp_path):
         ("stages[2].id (line 14)", "duplicate stage id 'greeting'"),
         ("checks[0].before (line 20)", "check 'order': before 'greting' is not a stage of this pack; did you mean 'greeting'?"),
     ]
+
+
+# -- extends: misspelt overrides ------------------------------------------------------------------------------
+def _child(tmp_path: Path, body: str, name: str = "child.yaml") -> Path:
+    return _write(tmp_path, name, 'id: child\nversion: "1"\nextends: bank-cn\n' + body)
+
+
+def test_a_misspelt_stage_override_names_the_inherited_stage(tmp_path):
+    path = _child(tmp_path, "stages:\n  - id: greeting\n    severity: info\n  - id: self_intr\n    severity: minor\n")
+    with pytest.raises(PackError) as raised:
+        load_pack(path)
+    assert raised.value.problems == [
+        ("stages[1] (line 7)", "id 'self_intr' is not in bank-cn; did you mean 'self_intro'? (a new stage needs name)")
+    ]
+    assert f"{path}: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'?" in str(raised.value)
+    assert "Field required" not in str(raised.value)
+
+
+def test_a_misspelt_rule_override_names_the_inherited_rule(tmp_path):
+    body = "stages:\n  - id: self_intro\n    rules:\n      - id: self_intro.staff_numbr\n        enabled: false\n"
+    assert _problems(_child(tmp_path, body)) == [
+        (
+            "stages[0].rules[0] (line 7)",
+            (
+                "id 'self_intro.staff_numbr' is not in bank-cn; did you mean 'self_intro.staff_number'? "
+                "(a new rule needs phrases, pinyin, regex, fuzzy or tokens)"
+            ),
+        )
+    ]
+
+
+def test_a_rule_override_under_the_wrong_stage_names_its_stage(tmp_path):
+    body = "stages:\n  - id: closing\n    rules:\n      - id: greeting.hello\n        enabled: false\n"
+    assert _problems(_child(tmp_path, body)) == [
+        ("stages[0].rules[0] (line 7)", "rule 'greeting.hello' is in stage 'greeting' of bank-cn, not 'closing': move it there")
+    ]
+
+
+def test_misspelt_check_and_item_overrides(tmp_path):
+    body = "checks:\n  - id: interuption\n    enabled: false\nscorecard:\n  items:\n    - id: openning\n      points: 20\n"
+    assert _problems(_child(tmp_path, body)) == [
+        ("checks[0] (line 5)", "id 'interuption' is not in bank-cn; did you mean 'interruption'? (a new check needs type)"),
+        ("scorecard.items[0] (line 9)", "id 'openning' is not in bank-cn; did you mean 'opening'? (a new item needs name, match)"),
+    ]
+
+
+def test_an_override_with_no_close_id_lists_the_inherited_ones():
+    (problem,) = _problems({"id": "c", "extends": "bank-cn", "stages": [{"id": "zzz", "severity": "info"}]})
+    assert problem[0] == "stages[0]"
+    assert problem[1].startswith("id 'zzz' is not in bank-cn (a new stage needs name; the stages there: greeting, self_intro,")
+
+
+def test_other_problems_of_the_file_are_still_reported(tmp_path):
+    body = "negator: [绝不]\nstages:\n  - id: self_intr\n    severity: minor\n"
+    assert [where for where, _ in _problems(_child(tmp_path, body))] == ["negator (line 4)", "stages[0] (line 6)"]
+
+
+def test_complete_new_entries_stay_legal_whatever_their_id(tmp_path):
+    body = """\
+stages:
+  - id: self_intro2
+    name: 二次自报家门
+    rules:
+      - id: self_intro2.again
+        phrases: [我再介绍一下]
+  - id: self_intro
+    rules:
+      - id: self_intro.staff_numbr
+        phrases: [员工编号]
+checks:
+  - id: interuption
+    type: interruption
+    min_overlap_seconds: 2
+"""
+    pack = load_pack(_child(tmp_path, body))
+    assert pack.stages[-1].id == "self_intro2"
+    assert "self_intro.staff_numbr" in [r.id for r in pack.stage("self_intro").rules]
+    assert pack.checks[-1].id == "interuption"
+
+
+# -- extends: every problem in the author's own file -------------------------------------------------------
+def test_problems_of_a_child_point_at_the_child_file_in_line_order(tmp_path):
+    body = """\
+stages:
+  - id: farewell
+    name: 道别
+    rules:
+      - id: farewell.bye
+        regex: ['再见', '\\b拜拜']
+  - id: greeting
+    rules:
+      - id: greeting.hello
+        regex: ['(oops']
+  - id: closing
+    rules:
+      - id: greeting.welcome
+        phrases: [欢迎再来]
+"""
+    path = _child(tmp_path, body)
+    with pytest.raises(PackError) as raised:
+        load_pack(path)
+    assert raised.value.source == str(path)
+    assert [where for where, _ in raised.value.problems] == [
+        "stages[0].rules[0].regex[1] (line 9)",
+        "stages[1].rules[0].regex[0] (line 13)",
+        "stages[2].rules[0].id (line 16)",
+    ]
+    assert "used in stages 'greeting' and 'closing'" in raised.value.problems[2][1]
+
+
+def test_scorecard_references_of_a_child_point_at_the_child_file(tmp_path):
+    body = "scorecard:\n  items:\n    - id: listening\n      match: {rules: [complaint_empathy, interuption]}\n"
+    assert _problems(_child(tmp_path, body)) == [
+        (
+            "scorecard.items[0].match.rules[1] (line 7)",
+            "item 'listening': 'interuption' is not a rule or check id of this pack; did you mean 'interruption'?",
+        )
+    ]
+
+
+# -- version and id are the pack's own ---------------------------------------------------------------------
+def test_a_child_without_version_does_not_report_its_parents(tmp_path):
+    path = _write(tmp_path, "child.yaml", "id: child\nextends: bank-cn\n")
+    child, bank = load_pack(path), load_pack("bank-cn")
+    assert bank.version == "0.2.0"
+    assert (child.id, child.version) == ("child", "0")
+    report = Checker(child).check({"id": "c", "utterances": [{"speaker": "agent", "text": "您好"}]})
+    assert (report.pack_id, report.pack_version) == ("child", "0")
+    grandchild = _write(tmp_path, "grandchild.yaml", "id: grandchild\nextends: child.yaml\n")
+    assert load_pack(grandchild).version == "0"
+    versioned = _write(tmp_path, "versioned.yaml", "id: v\nversion: '2.1'\nextends: bank-cn\n")
+    assert load_pack(versioned).version == "2.1"
+    assert load_pack(_write(tmp_path, "below.yaml", "id: below\nextends: versioned.yaml\n")).version == "0"
+
+
+def test_a_child_without_id_is_an_error_not_its_parent():
+    assert _problems({"extends": "bank-cn", "version": "1"}) == [("id", "Field required")]
+
+
+def test_the_builtin_pack_and_the_guides_examples_load(tmp_path):
+    assert load_pack("bank-cn").id == "bank-cn"
+    text = (REPO / "docs" / "packs.md").read_text(encoding="utf-8")
+    section = text.split("## Extending a pack", 1)[1]
+    example = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    pack = load_pack(_write(tmp_path, "my-bank.yaml", yaml.safe_dump(example, allow_unicode=True)))
+    assert pack.version == example["version"] and pack.stage("self_intro").severity == "minor"
+
+
+def test_a_child_whose_stages_or_checks_are_no_list_is_an_error_not_ignored():
+    problems = _problems({"id": "c", "extends": "bank-cn", "stages": "greeting", "checks": {"id": "x"}})
+    assert [where for where, _ in problems] == ["stages", "checks"]

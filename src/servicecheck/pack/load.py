@@ -81,11 +81,15 @@ class _Document:
         lines: dict[tuple, int],
         source: str,
         own: dict | None = None,
+        parent: str | None = None,
+        orphans: list[tuple[tuple, str]] | None = None,
     ) -> None:
         self.data = data
         self.lines = lines
         self.source = source
         self.own = own  # for a pack that extends another: its own data, before merging
+        self.parent = parent  # ... and the parent as its ``extends`` names it
+        self.orphans = orphans or []  # own entries that override nothing: (own loc, message)
 
     def translate(self, loc: tuple) -> tuple[tuple, bool]:
         """The same place in the file's own data, and whether it is there at all.
@@ -210,57 +214,118 @@ def parse_yaml(text: str, source: str) -> _Document:
 
 
 # -- extends ------------------------------------------------------------------------------------------------
-def _merge_by_id(base: list, child: list, what: str, source: str) -> list:
-    merged = [dict(item) if isinstance(item, dict) else item for item in base]
-    index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
-    for item in child:
-        if not isinstance(item, dict) or "id" not in item:
-            merged.append(item)  # validation reports it with its path
-            continue
-        if item["id"] in index:
-            position = index[item["id"]]
-            merged[position] = _merge_stage(merged[position], item, source) if what == "stage" else {
-                **merged[position],
-                **item,
-            }
-        else:
+# What a new entry needs; a child entry without it that overrides nothing is a misspelt override.
+_NEEDS = {"stage": ("name",), "check": ("type",), "item": ("name", "points", "match")}
+_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens")
+# A pack's identity is its own: a child reports its own id and version, never its parent's.
+_NOT_INHERITED = ("id", "version", "extends")
+
+
+def _lacking(item: dict, what: str) -> str:
+    """What ``item`` would need to be a new stage, rule, check or item ("" when complete)."""
+    if what == "rule":
+        return "" if any(k in item for k in _MATCHERS) else "phrases, pinyin, regex, fuzzy or tokens"
+    return ", ".join(k for k in _NEEDS[what] if k not in item)
+
+
+class _Merger:
+    """Merges a child pack into its parent and notes the child's entries that override nothing
+    although they can only be meant as overrides (an id typo: ``self_intr``)."""
+
+    def __init__(self, parent: str) -> None:
+        self.parent = parent
+        self.orphans: list[tuple[tuple, str]] = []
+        self.rule_home: dict[str, str] = {}  # the parent's rule ids and their stages
+
+    def by_id(self, base: list, child: list, what: str, loc: tuple, scope: dict | None = None) -> list:
+        """Entries merge by id, key by key; new ids are added at the end."""
+        merged = [dict(item) if isinstance(item, dict) else item for item in base]
+        index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
+        for j, item in enumerate(child):
+            if not isinstance(item, dict) or "id" not in item:
+                merged.append(item)  # validation reports it with its path
+                continue
+            if item["id"] in index:
+                position = index[item["id"]]
+                merged[position] = (
+                    self.stage(merged[position], item, (*loc, j))
+                    if what == "stage"
+                    else {**merged[position], **item}
+                )
+                continue
+            lacking = _lacking(item, what)
+            if lacking:
+                self.orphans.append(((*loc, j), self._orphan(item["id"], what, lacking, base, scope)))
             index[item["id"]] = len(merged)
             merged.append(item)
-    return merged
+        return merged
+
+    def stage(self, base: dict, child: dict, loc: tuple) -> dict:
+        """A stage override: keys replace the parent's, rules merge by id."""
+        merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
+        if "rules" in child:
+            if not isinstance(child["rules"], list):
+                merged["rules"] = child["rules"]
+            else:
+                merged["rules"] = self.by_id(base.get("rules") or [], child["rules"], "rule", (*loc, "rules"), base)
+        return merged
+
+    def _orphan(self, ident: object, what: str, lacking: str, base: list, scope: dict | None) -> str:
+        """The message for a child entry that overrides nothing: the closest inherited id, or the
+        stage of the parent a rule id belongs to."""
+        from .problems import suggest
+
+        ids = [str(b.get("id")) for b in base if isinstance(b, dict)]
+        hint = suggest(ident, ids)
+        if what == "rule" and scope is not None:
+            home = self.rule_home.get(str(ident))
+            if home is not None:
+                return f"rule {ident!r} is in stage {home!r} of {self.parent}, not {scope.get('id')!r}: move it there"
+            hint = hint or suggest(ident, self.rule_home)
+        new = f"a new {what} needs {lacking}"
+        if hint:
+            return f"id {ident!r} is not in {self.parent}{hint} ({new})"
+        shown = ", ".join(ids[:12]) + (" …" if len(ids) > 12 else "")
+        return f"id {ident!r} is not in {self.parent} ({new}; the {what}s there: {shown or 'none'})"
+
+    def packs(self, base: dict, child: dict) -> dict:
+        """Child keys override the base; stages, rules, checks and scorecard items merge by id,
+        key by key (``enabled: false`` switches one off); dictionary and negators add up."""
+        self.rule_home = {
+            str(r.get("id")): str(s.get("id"))
+            for s in base.get("stages") or []
+            if isinstance(s, dict)
+            for r in (s.get("rules") or [])
+            if isinstance(r, dict)
+        }
+        merged = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
+        merged.update({k: v for k, v in child.items() if k not in ("stages", "checks", "scorecard", "extends")})
+        for key, what in (("stages", "stage"), ("checks", "check")):
+            if isinstance(child.get(key), list):
+                merged[key] = self.by_id(base.get(key) or [], child[key], what, (key,))
+            elif key in child:
+                merged[key] = child[key]  # not a list: validation reports it
+        if "scorecard" in child:
+            merged["scorecard"] = self.scorecard(child["scorecard"], base.get("scorecard"))
+        for key in ("dictionary", "negators"):
+            if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
+                merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
+        return merged
+
+    def scorecard(self, card: Any, base_card: Any) -> Any:
+        """Settings override one by one; items merge by id."""
+        if not (isinstance(card, dict) and isinstance(base_card, dict)):
+            return card
+        merged = {**base_card, **{k: v for k, v in card.items() if k != "items"}}
+        if isinstance(card.get("items"), list):
+            merged["items"] = self.by_id(base_card.get("items") or [], card["items"], "item", ("scorecard", "items"))
+        return merged
 
 
-def _merge_stage(base: dict, child: dict, source: str) -> dict:
-    merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
-    if "rules" in child:
-        if not isinstance(child["rules"], list):
-            merged["rules"] = child["rules"]
-        else:
-            merged["rules"] = _merge_by_id(base.get("rules") or [], child["rules"], "rule", source)
-    return merged
-
-
-def merge_packs(base: dict, child: dict, source: str) -> dict:
+def merge_packs(base: dict, child: dict, source: str = "", parent: str = "the parent pack") -> dict:
     """Child keys override the base; stages, rules, checks and scorecard items merge by id, key by key
-    (``enabled: false`` switches one off)."""
-    merged = {**base, **{k: v for k, v in child.items() if k not in ("stages", "checks", "scorecard", "extends")}}
-    merged.pop("extends", None)
-    if "stages" in child and isinstance(child["stages"], list):
-        merged["stages"] = _merge_by_id(base.get("stages") or [], child["stages"], "stage", source)
-    if "checks" in child and isinstance(child["checks"], list):
-        merged["checks"] = _merge_by_id(base.get("checks") or [], child["checks"], "check", source)
-    if "scorecard" in child:
-        card, base_card = child["scorecard"], base.get("scorecard")
-        if isinstance(card, dict) and isinstance(base_card, dict):
-            merged_card = {**base_card, **{k: v for k, v in card.items() if k != "items"}}
-            if isinstance(card.get("items"), list):
-                merged_card["items"] = _merge_by_id(base_card.get("items") or [], card["items"], "item", source)
-            merged["scorecard"] = merged_card
-        else:
-            merged["scorecard"] = card
-    for key in ("dictionary", "negators"):
-        if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
-            merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
-    return merged
+    (``enabled: false`` switches one off). ``id`` and ``version`` are the child's own."""
+    return _Merger(parent).packs(base, child)
 
 
 def _resolve(reference: str, relative_to: Optional[Path]) -> Path:
@@ -308,8 +373,14 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
         ) from None
     parent, parent_document = _load_raw(parent_path, (*chain, key))
     _validate(parent, parent_document)  # a parent's own errors are reported against the parent's file
-    merged = merge_packs(parent, data, source)
-    return merged, _Document(merged, document.lines, source, own=data)
+    return _extended(parent, data, document.lines, source, parent_ref)
+
+
+def _extended(parent: dict, data: dict, lines: dict[tuple, int], source: str, parent_ref: str) -> tuple[dict, _Document]:
+    """The child merged into its parent, with a document that maps places back to the child's file."""
+    merger = _Merger(parent_ref)
+    merged = merger.packs(parent, data)
+    return merged, _Document(merged, lines, source, own=data, parent=parent_ref, orphans=merger.orphans)
 
 
 def _where(document: _Document, loc: tuple) -> str:
@@ -332,11 +403,22 @@ def _validate(data: dict, document: _Document) -> Pack:
         problems = reference_problems(pack) + _regex_problems(pack)
     except ValidationError as exc:
         problems = validation_problems(exc, data)
-    located = [(document.own_loc(loc), message) for loc, message in problems]
+    located = _without_orphans(document, problems)
     if located:
         raise PackError(document.source, _in_file_order(document, located))
     assert pack is not None
     return pack
+
+
+def _without_orphans(document: _Document, problems: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+    """Problems at places in the author's file. Inside a misspelt override (an entry that overrides
+    nothing and lacks what a new one needs), the missing fields are one problem: the id."""
+    out = list(document.orphans)
+    for loc, message in problems:
+        own = document.own_loc(loc)
+        if not any(own[: len(orphan)] == orphan for orphan, _ in document.orphans):
+            out.append((own, message))
+    return out
 
 
 def _in_file_order(document: _Document, problems: list[tuple[tuple, str]]) -> list[tuple[str, str]]:
@@ -403,8 +485,7 @@ def load_pack_document(source: str | Path | dict) -> tuple[Pack, _Document]:
                 raise PackError("<dict>", [("extends", f"no such pack or file: {source['extends']!r}")]) from None
             parent, parent_document = _load_raw(parent_path, ())
             _validate(parent, parent_document)
-            data = merge_packs(parent, source, "<dict>")
-            document = _Document(data, {}, "<dict>", own=source)
+            data, document = _extended(parent, source, {}, "<dict>", source["extends"])
         return _finish(_validate(data, document), "<dict>"), document
     path = Path(source)
     if not path.suffix and not path.exists():
