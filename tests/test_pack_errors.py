@@ -370,3 +370,125 @@ def test_the_builtin_pack_and_the_guides_examples_load(tmp_path):
 def test_a_child_whose_stages_or_checks_are_no_list_is_an_error_not_ignored():
     problems = _problems({"id": "c", "extends": "bank-cn", "stages": "greeting", "checks": {"id": "x"}})
     assert [where for where, _ in problems] == ["stages", "checks"]
+
+
+# -- lint: findings in the author's file ----------------------------------------------------------------------
+PARENT = """\
+id: parent
+version: "3"
+stages:
+  - id: greeting
+    name: 问候
+    rules:
+      - id: greeting.hello
+        phrases: [您好]
+      - id: greeting.morning
+        phrases: [早上好]
+  - id: ack
+    name: 回应
+    rules:
+      - id: ack.hmm
+        phrases: [嗯, 好的]
+  - id: closing
+    name: 结束语
+    rules:
+      - id: closing.bye
+        phrases: [再见]
+"""
+
+
+def _lint(path: Path) -> list:
+    from servicecheck.pack.lint import lint_pack
+
+    return lint_pack(str(path))
+
+
+def test_lint_of_a_child_uses_the_childs_indexes_lines_and_path(tmp_path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(
+        tmp_path,
+        "child.yaml",
+        """\
+id: child
+version: "1"
+extends: parent.yaml
+stages:
+  - id: closing
+    rules:
+      - id: closing.bye
+        unless: [再见]
+  - id: farewell
+    name: 道别
+    rules:
+      - id: farewell.bye
+        phrases: [回见, 回見]
+  - id: greeting
+    rules:
+      - id: greeting.hello
+        enabled: false
+      - id: greeting.morning
+        enabled: false
+""",
+    )
+    problems = _lint(child)
+    assert {p.source for p in problems} == {str(child)}
+    assert [(p.level, p.where, p.line) for p in problems] == [
+        ("error", "stages[2] (greeting)", 14),  # the child's third stage, not the merged pack's first
+        ("error", "stages[0].rules[0] (closing.bye).phrases[0]", 7),  # an inherited phrase the child's unless cancels
+        ("warning", "stages[1].rules[0] (farewell.bye).phrases[1]", 13),
+    ]
+    assert "contains unless phrase '再见'" in problems[1].message
+
+
+def test_lint_finding_in_an_entry_the_child_inherits_is_at_its_extends_line(tmp_path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(tmp_path, "child.yaml", 'id: child\nversion: "1"\nextends: parent.yaml\nnormalize: {fillers: [嗯]}\n')
+    (problem,) = _lint(child)
+    assert (problem.level, problem.where, problem.line, problem.source) == ("error", "extends", 3, str(child))
+    assert problem.message == (
+        "inherited from parent.yaml stages[1].rules[0] (ack.hmm).phrases[0]: "
+        "phrase '嗯' is empty after normalisation: it never matches"
+    )
+    assert problem.render() == f"{child}: error: extends (line 3): {problem.message}"
+
+
+def test_lint_duplicate_of_an_inherited_phrase_is_reported_at_the_authors_phrase(tmp_path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(
+        tmp_path,
+        "child.yaml",
+        'id: child\nversion: "1"\nextends: parent.yaml\nstages:\n  - id: greeting\n    rules:\n'
+        "      - id: greeting.hello\n        phrases:\n          - 您好\n          - 早上好\n",
+    )
+    (problem,) = _lint(child)
+    assert (problem.level, problem.where, problem.line) == ("warning", "stages[0].rules[0] (greeting.hello).phrases[1]", 10)
+    assert problem.message == "phrase '早上好' is duplicated by inherited greeting.morning:'早上好' (same after normalisation)"
+
+
+def test_lint_warns_about_a_missing_version_and_ids_close_to_inherited_ones(tmp_path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(
+        tmp_path,
+        "child.yaml",
+        "id: child\nextends: parent.yaml\nstages:\n  - id: closing\n    rules:\n      - id: closing.bye2\n        phrases: [再会]\n",
+    )
+    problems = _lint(child)
+    assert [(p.level, p.where, p.line) for p in problems] == [("warning", "version", None), ("warning", "stages[0].rules[0]", 6)]
+    assert problems[0].message.startswith("no version: reports name this pack version '0'; it is not inherited from parent.yaml")
+    assert problems[1].message == (
+        "new rule 'closing.bye2' overrides nothing in parent.yaml; did you mean 'closing.bye'? (an override needs the same id)"
+    )
+    alone = _write(tmp_path, "alone.yaml", PARENT.replace('version: "3"\n', ""))
+    assert [(p.level, p.where) for p in _lint(alone)] == [("warning", "version")]
+    assert _lint(_write(tmp_path, "versioned.yaml", PARENT)) == []
+
+
+def test_lint_reports_load_errors_of_a_child_with_the_childs_line(tmp_path, capsys):
+    from servicecheck.cli import main
+
+    child = _child(tmp_path, "stages:\n  - id: greeting\n    severity: info\n  - id: self_intr\n    severity: minor\n")
+    (problem,) = _lint(child)
+    assert (problem.level, problem.where, problem.line) == ("error", "stages[1]", 7)
+    assert main(["lint", str(child)]) == 1
+    out = capsys.readouterr().out
+    assert out == f"{child}: error: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'? (a new stage needs name)\n"

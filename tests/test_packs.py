@@ -542,6 +542,7 @@ def test_json_schema_file_is_up_to_date():
 # -- lint ----------------------------------------------------------------------------------------------------
 LINTED = """\
 id: linted
+version: "1"
 stages:
   - id: greeting
     name: 问候
@@ -586,19 +587,26 @@ def test_lint_reports_duplicates_cancelled_phrases_and_empty_stages(linted):
         "stages[3].rules[1] (calls.b).phrases[0]": "warning",
         "stages[3].rules[1] (calls.b).phrases[1]": "warning",
     }
+    assert {p.where: p.line for p in problems} == {
+        "stages[0].rules[1] (greeting.again).phrases[0]": 10,
+        "stages[1].rules[0] (forbidden.dunno).phrases[0]": 16,
+        "stages[2] (empty)": 18,
+        "stages[3].rules[1] (calls.b).phrases[0]": 25,
+        "stages[3].rules[1] (calls.b).phrases[1]": 25,
+    }
     messages = {p.where: p.message for p in problems}
     assert "duplicates greeting.hello:'早上好'" in messages["stages[0].rules[1] (greeting.again).phrases[0]"]
     assert "unless phrase '知道'" in messages["stages[1].rules[0] (forbidden.dunno).phrases[0]"]
     assert "no enabled rules" in messages["stages[2] (empty)"]
     assert "duplicates calls.a:'來電'" in messages["stages[3].rules[1] (calls.b).phrases[0]"]
     rendered = [p.render() for p in problems]
-    assert f"{path}: error: stages[2] (empty): stage has no enabled rules: it can never be found" in rendered
+    assert f"{path}: error: stages[2] (empty) (line 18): stage has no enabled rules: it can never be found" in rendered
 
 
 def test_lint_reports_load_errors_with_their_path(tmp_path):
     text = MINI.replace("phrases: [再见]", "regex: ['\\b再见']")
     problems = lint_pack(str(_write(tmp_path, "bad.yaml", text)))
-    assert [(p.level, p.where) for p in problems] == [("error", "stages[1].rules[0].regex[0] (line 16)")]
+    assert [(p.level, p.where, p.line) for p in problems] == [("error", "stages[1].rules[0].regex[0]", 16)]
     assert "boundary: token" in problems[0].message
 
 
@@ -606,15 +614,15 @@ def test_lint_command(linted, capsys):
     path, _ = linted
     assert cli_main(["lint", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert f"{path}: warning: stages[0].rules[1] (greeting.again).phrases[0]:" in out
-    assert f"{path}: error: stages[2] (empty): stage has no enabled rules" in out
+    assert f"{path}: warning: stages[0].rules[1] (greeting.again).phrases[0] (line 10):" in out
+    assert f"{path}: error: stages[2] (empty) (line 18): stage has no enabled rules" in out
     assert "2 error(s), 3 warning(s)" in err
 
     warning_only = _write(path.parent, "warn.yaml", LINTED.split("  - id: forbidden")[0])
     assert cli_main(["lint", str(warning_only), "--strict", "--format", "json"]) == 1
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["level"], r["where"], r["source"]) for r in rows] == [
-        ("warning", "stages[0].rules[1] (greeting.again).phrases[0]", str(warning_only))
+    assert [(r["level"], r["where"], r["line"], r["source"]) for r in rows] == [
+        ("warning", "stages[0].rules[1] (greeting.again).phrases[0]", 10, str(warning_only))
     ]
 
 

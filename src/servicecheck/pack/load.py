@@ -90,6 +90,7 @@ class _Document:
         self.own = own  # for a pack that extends another: its own data, before merging
         self.parent = parent  # ... and the parent as its ``extends`` names it
         self.orphans = orphans or []  # own entries that override nothing: (own loc, message)
+        self.near_misses: list[tuple[tuple, str]] = []  # complete new entries with an id close to an inherited one
 
     def translate(self, loc: tuple) -> tuple[tuple, bool]:
         """The same place in the file's own data, and whether it is there at all.
@@ -219,6 +220,9 @@ _NEEDS = {"stage": ("name",), "check": ("type",), "item": ("name", "points", "ma
 _MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens")
 # A pack's identity is its own: a child reports its own id and version, never its parent's.
 _NOT_INHERITED = ("id", "version", "extends")
+# How similar a complete new id must be to an inherited one to be worth a lint warning: closer than
+# new ids sharing a stage prefix usually are (self_intro.branch / self_intro.bank_name: 0.76).
+_NEAR_MISS = 0.9
 
 
 def _lacking(item: dict, what: str) -> str:
@@ -236,6 +240,7 @@ class _Merger:
         self.parent = parent
         self.orphans: list[tuple[tuple, str]] = []
         self.rule_home: dict[str, str] = {}  # the parent's rule ids and their stages
+        self.near_misses: list[tuple[tuple, str]] = []
 
     def by_id(self, base: list, child: list, what: str, loc: tuple, scope: dict | None = None) -> list:
         """Entries merge by id, key by key; new ids are added at the end."""
@@ -256,6 +261,8 @@ class _Merger:
             lacking = _lacking(item, what)
             if lacking:
                 self.orphans.append(((*loc, j), self._orphan(item["id"], what, lacking, base, scope)))
+            else:
+                self._near_miss((*loc, j), item["id"], what, base)
             index[item["id"]] = len(merged)
             merged.append(item)
         return merged
@@ -287,6 +294,17 @@ class _Merger:
             return f"id {ident!r} is not in {self.parent}{hint} ({new})"
         shown = ", ".join(ids[:12]) + (" …" if len(ids) > 12 else "")
         return f"id {ident!r} is not in {self.parent} ({new}; the {what}s there: {shown or 'none'})"
+
+    def _near_miss(self, loc: tuple, ident: object, what: str, base: list) -> None:
+        """A complete new entry whose id is close to an inherited one may be a misspelt override
+        too; it is legal, so ``servicecheck lint`` only warns."""
+        from .problems import suggest
+
+        hint = suggest(ident, [str(b.get("id")) for b in base if isinstance(b, dict)], cutoff=_NEAR_MISS)
+        if hint:
+            self.near_misses.append(
+                (loc, f"new {what} {ident!r} overrides nothing in {self.parent}{hint} (an override needs the same id)")
+            )
 
     def packs(self, base: dict, child: dict) -> dict:
         """Child keys override the base; stages, rules, checks and scorecard items merge by id,
@@ -380,7 +398,9 @@ def _extended(parent: dict, data: dict, lines: dict[tuple, int], source: str, pa
     """The child merged into its parent, with a document that maps places back to the child's file."""
     merger = _Merger(parent_ref)
     merged = merger.packs(parent, data)
-    return merged, _Document(merged, lines, source, own=data, parent=parent_ref, orphans=merger.orphans)
+    document = _Document(merged, lines, source, own=data, parent=parent_ref, orphans=merger.orphans)
+    document.near_misses = merger.near_misses
+    return merged, document
 
 
 def _where(document: _Document, loc: tuple) -> str:

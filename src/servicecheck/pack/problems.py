@@ -21,11 +21,12 @@ from .schema import Pack
 Loc = tuple  # a YAML path: keys and list indexes
 
 
-def suggest(word: object, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest candidate, or ``""``: a typo is named with its fix."""
+def suggest(word: object, candidates: Iterable[str], cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the closest candidate, or ``""``: a typo is named with its fix.
+    ``cutoff`` is difflib's similarity ratio a candidate needs."""
     if not isinstance(word, str):
         return ""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
     return f"; did you mean {found[0]!r}?" if found else ""
 
 
