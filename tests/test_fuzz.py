@@ -696,14 +696,14 @@ class PackChains(RuleBasedStateMachine):
         for n in reversed(chain):
             entry = self.model[n]
             if entry["broken"]:
-                return "Extra inputs are not permitted"
+                return "unknown key 'stagse'; did you mean 'stages'?"
             for s in entry["stages"]:
                 if s not in stages:
                     stages.append(s)
                 enabled.setdefault(s, True)  # merged key by key: a redefinition keeps enabled: false
             for s in entry["disabled"]:
                 if s not in stages:
-                    return "Field required"  # a stage switched off that this chain does not have
+                    return "is not in"  # a stage switched off that this chain does not have: a misspelt override
                 enabled[s] = False
         return [s for s in stages if enabled[s]]
 

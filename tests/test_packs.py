@@ -68,18 +68,20 @@ def test_unknown_keys_are_rejected_with_file_path_and_line(tmp_path):
     error = _error(path)
     assert error.source == str(path)
     assert sorted(error.problems) == [
-        ("negator (line 3)", "Extra inputs are not permitted"),
-        ("stages[1].rules[0].phrse (line 18)", "Extra inputs are not permitted"),
+        ("negator (line 3)", "unknown key 'negator'; did you mean 'negators'?"),
+        ("stages[1].rules[0].phrse (line 18)", "unknown key 'phrse'; did you mean 'phrases'?"),
     ]
     message = str(error)
-    assert f"{path}: stages[1].rules[0].phrse (line 18): Extra inputs are not permitted" in message
+    assert f"{path}: stages[1].rules[0].phrse (line 18): unknown key 'phrse'; did you mean 'phrases'?" in message
     assert "typo.yaml" in message.splitlines()[0]
 
 
 def test_unknown_nested_key_in_a_mapping(tmp_path):
     text = MINI.replace("        phrases: [欢迎致电]", "        fuzzy: {phrases: [欢迎致电您], treshold: 0.9}")
     error = _error(_write(tmp_path, "nested.yaml", text))
-    assert error.problems == [("stages[0].rules[1].fuzzy.treshold (line 11)", "Extra inputs are not permitted")]
+    assert error.problems == [
+        ("stages[0].rules[1].fuzzy.treshold (line 11)", "unknown key 'treshold'; did you mean 'threshold'?")
+    ]
 
 
 def test_unknown_keys_from_a_dict_name_the_path():
@@ -87,7 +89,7 @@ def test_unknown_keys_from_a_dict_name_the_path():
     data["stages"][0]["rules"][0]["phrase"] = ["你好"]
     error = _error(data)
     assert error.source == "<dict>"
-    assert error.problems == [("stages[0].rules[0].phrase", "Extra inputs are not permitted")]
+    assert error.problems == [("stages[0].rules[0].phrase", "unknown key 'phrase'; did you mean 'phrases'?")]
 
 
 def test_wrong_types(tmp_path):
@@ -297,7 +299,7 @@ stages:
 """,
     )
     error = _error(child)
-    assert error.problems == [("stages[0].rules[0].phrse (line 7)", "Extra inputs are not permitted")]
+    assert error.problems == [("stages[0].rules[0].phrse (line 7)", "unknown key 'phrse'; did you mean 'phrases'?")]
 
 
 def test_errors_in_a_parent_pack_name_the_parent_file(tmp_path):
@@ -540,6 +542,7 @@ def test_json_schema_file_is_up_to_date():
 # -- lint ----------------------------------------------------------------------------------------------------
 LINTED = """\
 id: linted
+version: "1"
 stages:
   - id: greeting
     name: 问候
@@ -584,19 +587,26 @@ def test_lint_reports_duplicates_cancelled_phrases_and_empty_stages(linted):
         "stages[3].rules[1] (calls.b).phrases[0]": "warning",
         "stages[3].rules[1] (calls.b).phrases[1]": "warning",
     }
+    assert {p.where: p.line for p in problems} == {
+        "stages[0].rules[1] (greeting.again).phrases[0]": 10,
+        "stages[1].rules[0] (forbidden.dunno).phrases[0]": 16,
+        "stages[2] (empty)": 18,
+        "stages[3].rules[1] (calls.b).phrases[0]": 25,
+        "stages[3].rules[1] (calls.b).phrases[1]": 25,
+    }
     messages = {p.where: p.message for p in problems}
     assert "duplicates greeting.hello:'早上好'" in messages["stages[0].rules[1] (greeting.again).phrases[0]"]
     assert "unless phrase '知道'" in messages["stages[1].rules[0] (forbidden.dunno).phrases[0]"]
     assert "no enabled rules" in messages["stages[2] (empty)"]
     assert "duplicates calls.a:'來電'" in messages["stages[3].rules[1] (calls.b).phrases[0]"]
     rendered = [p.render() for p in problems]
-    assert f"{path}: error: stages[2] (empty): stage has no enabled rules: it can never be found" in rendered
+    assert f"{path}: error: stages[2] (empty) (line 18): stage has no enabled rules: it can never be found" in rendered
 
 
 def test_lint_reports_load_errors_with_their_path(tmp_path):
     text = MINI.replace("phrases: [再见]", "regex: ['\\b再见']")
     problems = lint_pack(str(_write(tmp_path, "bad.yaml", text)))
-    assert [(p.level, p.where) for p in problems] == [("error", "stages[1].rules[0].regex[0] (line 16)")]
+    assert [(p.level, p.where, p.line) for p in problems] == [("error", "stages[1].rules[0].regex[0]", 16)]
     assert "boundary: token" in problems[0].message
 
 
@@ -604,15 +614,15 @@ def test_lint_command(linted, capsys):
     path, _ = linted
     assert cli_main(["lint", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert f"{path}: warning: stages[0].rules[1] (greeting.again).phrases[0]:" in out
-    assert f"{path}: error: stages[2] (empty): stage has no enabled rules" in out
+    assert f"{path}: warning: stages[0].rules[1] (greeting.again).phrases[0] (line 10):" in out
+    assert f"{path}: error: stages[2] (empty) (line 18): stage has no enabled rules" in out
     assert "2 error(s), 3 warning(s)" in err
 
     warning_only = _write(path.parent, "warn.yaml", LINTED.split("  - id: forbidden")[0])
     assert cli_main(["lint", str(warning_only), "--strict", "--format", "json"]) == 1
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["level"], r["where"], r["source"]) for r in rows] == [
-        ("warning", "stages[0].rules[1] (greeting.again).phrases[0]", str(warning_only))
+    assert [(r["level"], r["where"], r["line"], r["source"]) for r in rows] == [
+        ("warning", "stages[0].rules[1] (greeting.again).phrases[0]", 10, str(warning_only))
     ]
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 def add_tool_commands(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="precision/recall/F1 of a pack against gold labels")
-    evaluate.add_argument("gold", type=Path, metavar="GOLD.jsonl")
+    evaluate.add_argument(
+        "gold", type=Path, metavar="GOLD.jsonl", help="calls with labels, or labels rows naming dialogues in a corpus file"
+    )
     evaluate.add_argument("--pack", default="bank-cn")
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.add_argument("--errors", type=int, default=50, help="false positives/negatives to list in a table")
@@ -22,16 +24,26 @@ def add_tool_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    """Exit 0; 1 when some gold rows could not be evaluated (each is named on standard error, the
+    rest is scored); 2 when none could."""
     from .checker import Checker
     from .evaluate import evaluate, evaluation_table, read_gold
 
     checker = Checker(args.pack)
     result = evaluate(checker, read_gold(args.gold), source=str(args.gold))
+    for row in result.row_errors:
+        print(f"servicecheck: {row['error']}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(evaluation_table(result, args.errors))
-    return 0
+    if not result.row_errors:
+        return 0
+    print(
+        f"servicecheck: {result.calls} call(s) evaluated, {len(result.row_errors)} row(s) could not be",
+        file=sys.stderr,
+    )
+    return 1 if result.calls else 2
 
 
 def run_lint(args: argparse.Namespace) -> int:

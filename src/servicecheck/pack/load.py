@@ -76,40 +76,74 @@ def builtin_pack_ids() -> list[str]:
 class _Document:
     """Parsed YAML plus the line of every YAML path, for error messages."""
 
-    def __init__(self, data: Any, lines: dict[tuple, int], source: str, own: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        lines: dict[tuple, int],
+        source: str,
+        own: dict | None = None,
+        parent: str | None = None,
+        orphans: list[tuple[tuple, str]] | None = None,
+    ) -> None:
         self.data = data
         self.lines = lines
         self.source = source
         self.own = own  # for a pack that extends another: its own data, before merging
+        self.parent = parent  # ... and the parent as its ``extends`` names it
+        self.orphans = orphans or []  # own entries that override nothing: (own loc, message)
+        self.near_misses: list[tuple[tuple, str]] = []  # complete new entries with an id close to an inherited one
 
-    def own_loc(self, loc: tuple) -> tuple:
-        """Translate a location in the merged pack to the same item in the file's own data (stages,
-        rules, checks and scorecard items are matched by id), so errors point at the right line."""
+    def translate(self, loc: tuple) -> tuple[tuple, bool]:
+        """The same place in the file's own data, and whether it is there at all.
+
+        Stages, rules, checks and scorecard items are matched by id; lists of values (phrases,
+        regexes) and keys are replaced whole by a child, so their indexes and names stay. False
+        with the path of the nearest own entry when the place is an entry inherited unchanged."""
         if self.own is None:
-            return loc
+            return tuple(loc), True
         out: list = []
-        merged, own = self.data, self.own
-        parts = list(loc)
-        while parts:
-            part = parts.pop(0)
-            if isinstance(part, int) and isinstance(merged, list) and isinstance(own, list):
-                item = merged[part] if part < len(merged) else None
-                ident = item.get("id") if isinstance(item, dict) else None
-                match = next(
-                    (j for j, o in enumerate(own) if isinstance(o, dict) and ident is not None and o.get("id") == ident),
-                    None,
-                )
+        merged: Any = self.data
+        own: Any = self.own
+        for part in loc:
+            item = _child(merged, part)
+            ident = item.get("id") if isinstance(item, dict) and isinstance(merged, list) else None
+            if ident is not None:
+                match = _index_of(own, ident)
                 if match is None:
-                    return tuple(out) or loc  # inherited unchanged: the best place is the list itself
+                    return tuple(out), False
                 out.append(match)
                 merged, own = item, own[match]
                 continue
             out.append(part)
-            merged = merged.get(part) if isinstance(merged, dict) else None
-            own = own.get(part) if isinstance(own, dict) else None
-            if own is None:
-                return tuple(out)
-        return tuple(out)
+            merged, own = item, _child(own, part)
+        return tuple(out), True
+
+    def own_loc(self, loc: tuple) -> tuple:
+        """``translate`` without the flag: where in the author's file to look."""
+        return self.translate(loc)[0]
+
+    def line(self, loc: tuple) -> int | None:
+        """The line of ``loc`` in the file, or of the nearest enclosing place the file has."""
+        probe = tuple(loc)
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        return self.lines.get(probe)
+
+
+def _index_of(entries: Any, ident: object) -> int | None:
+    """The index of the entry with id ``ident`` in a list of stages, rules, checks or items."""
+    if not isinstance(entries, list):
+        return None
+    return next((j for j, e in enumerate(entries) if isinstance(e, dict) and e.get("id") == ident), None)
+
+
+def _child(node: Any, part: Any) -> Any:
+    """``node[part]`` for a mapping key or a list index; None where there is nothing."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _yaml_path(loc: tuple) -> str:
@@ -182,59 +216,137 @@ def parse_yaml(text: str, source: str) -> _Document:
 
 
 # -- extends ------------------------------------------------------------------------------------------------
-def _merge_by_id(base: list, child: list, what: str, source: str) -> list:
-    merged = [dict(item) if isinstance(item, dict) else item for item in base]
-    index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
-    for item in child:
-        if not isinstance(item, dict) or "id" not in item:
-            merged.append(item)  # validation reports it with its path
-            continue
-        if item["id"] in index:
-            position = index[item["id"]]
-            merged[position] = _merge_stage(merged[position], item, source) if what == "stage" else {
-                **merged[position],
-                **item,
-            }
-        else:
+# What a new entry needs; a child entry without it that overrides nothing is a misspelt override.
+_NEEDS = {"stage": ("name",), "check": ("type",), "item": ("name", "points", "match")}
+_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens")
+# A pack's identity is its own: a child reports its own id and version, never its parent's.
+_NOT_INHERITED = ("id", "version", "extends")
+# How similar a complete new id must be to an inherited one to be worth a lint warning: closer than
+# new ids sharing a stage prefix usually are (self_intro.branch / self_intro.bank_name: 0.76).
+_NEAR_MISS = 0.9
+
+
+def _lacking(item: dict, what: str) -> str:
+    """What ``item`` would need to be a new stage, rule, check or item ("" when complete)."""
+    if what == "rule":
+        return "" if any(k in item for k in _MATCHERS) else "phrases, pinyin, regex, fuzzy or tokens"
+    return ", ".join(k for k in _NEEDS[what] if k not in item)
+
+
+class _Merger:
+    """Merges a child pack into its parent and notes the child's entries that override nothing
+    although they can only be meant as overrides (an id typo: ``self_intr``)."""
+
+    def __init__(self, parent: str) -> None:
+        self.parent = parent
+        self.orphans: list[tuple[tuple, str]] = []
+        self.rule_home: dict[str, str] = {}  # the parent's rule ids and their stages
+        self.near_misses: list[tuple[tuple, str]] = []
+
+    def by_id(self, base: list, child: list, what: str, loc: tuple, scope: dict | None = None) -> list:
+        """Entries merge by id, key by key; new ids are added at the end."""
+        merged = [dict(item) if isinstance(item, dict) else item for item in base]
+        index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
+        for j, item in enumerate(child):
+            if not isinstance(item, dict) or "id" not in item:
+                merged.append(item)  # validation reports it with its path
+                continue
+            if item["id"] in index:
+                position = index[item["id"]]
+                merged[position] = (
+                    self.stage(merged[position], item, (*loc, j))
+                    if what == "stage"
+                    else {**merged[position], **item}
+                )
+                continue
+            lacking = _lacking(item, what)
+            if lacking:
+                self.orphans.append(((*loc, j), self._orphan(item["id"], what, lacking, base, scope)))
+            else:
+                self._near_miss((*loc, j), item["id"], what, base)
             index[item["id"]] = len(merged)
             merged.append(item)
-    return merged
+        return merged
+
+    def stage(self, base: dict, child: dict, loc: tuple) -> dict:
+        """A stage override: keys replace the parent's, rules merge by id."""
+        merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
+        if "rules" in child:
+            if not isinstance(child["rules"], list):
+                merged["rules"] = child["rules"]
+            else:
+                merged["rules"] = self.by_id(base.get("rules") or [], child["rules"], "rule", (*loc, "rules"), base)
+        return merged
+
+    def _orphan(self, ident: object, what: str, lacking: str, base: list, scope: dict | None) -> str:
+        """The message for a child entry that overrides nothing: the closest inherited id, or the
+        stage of the parent a rule id belongs to."""
+        from .problems import suggest
+
+        ids = [str(b.get("id")) for b in base if isinstance(b, dict)]
+        hint = suggest(ident, ids)
+        if what == "rule" and scope is not None:
+            home = self.rule_home.get(str(ident))
+            if home is not None:
+                return f"rule {ident!r} is in stage {home!r} of {self.parent}, not {scope.get('id')!r}: move it there"
+            hint = hint or suggest(ident, self.rule_home)
+        new = f"a new {what} needs {lacking}"
+        if hint:
+            return f"id {ident!r} is not in {self.parent}{hint} ({new})"
+        shown = ", ".join(ids[:12]) + (" …" if len(ids) > 12 else "")
+        return f"id {ident!r} is not in {self.parent} ({new}; the {what}s there: {shown or 'none'})"
+
+    def _near_miss(self, loc: tuple, ident: object, what: str, base: list) -> None:
+        """A complete new entry whose id is close to an inherited one may be a misspelt override
+        too; it is legal, so ``servicecheck lint`` only warns."""
+        from .problems import suggest
+
+        hint = suggest(ident, [str(b.get("id")) for b in base if isinstance(b, dict)], cutoff=_NEAR_MISS)
+        if hint:
+            self.near_misses.append(
+                (loc, f"new {what} {ident!r} overrides nothing in {self.parent}{hint} (an override needs the same id)")
+            )
+
+    def packs(self, base: dict, child: dict) -> dict:
+        """Child keys override the base; stages, rules, checks and scorecard items merge by id,
+        key by key (``enabled: false`` switches one off); dictionary and negators add up."""
+        self.rule_home = {
+            str(r.get("id")): str(s.get("id"))
+            for s in base.get("stages") or []
+            if isinstance(s, dict)
+            for r in (s.get("rules") or [])
+            if isinstance(r, dict)
+        }
+        merged = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
+        merged.update({k: v for k, v in child.items() if k not in ("stages", "checks", "scorecard", "extends")})
+        for key, what in (("stages", "stage"), ("checks", "check")):
+            if isinstance(child.get(key), list):
+                merged[key] = self.by_id(base.get(key) or [], child[key], what, (key,))
+            elif key in child:
+                merged[key] = child[key]  # not a list: validation reports it
+        if "scorecard" in child:
+            merged["scorecard"] = self.scorecard(child["scorecard"], base.get("scorecard"))
+        if "lexicons" in child:
+            merged["lexicons"] = merge_lexicons(base.get("lexicons"), child["lexicons"])
+        for key in ("dictionary", "negators"):
+            if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
+                merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
+        return merged
+
+    def scorecard(self, card: Any, base_card: Any) -> Any:
+        """Settings override one by one; items merge by id."""
+        if not (isinstance(card, dict) and isinstance(base_card, dict)):
+            return card
+        merged = {**base_card, **{k: v for k, v in card.items() if k != "items"}}
+        if isinstance(card.get("items"), list):
+            merged["items"] = self.by_id(base_card.get("items") or [], card["items"], "item", ("scorecard", "items"))
+        return merged
 
 
-def _merge_stage(base: dict, child: dict, source: str) -> dict:
-    merged = {**base, **{k: v for k, v in child.items() if k != "rules"}}
-    if "rules" in child:
-        if not isinstance(child["rules"], list):
-            merged["rules"] = child["rules"]
-        else:
-            merged["rules"] = _merge_by_id(base.get("rules") or [], child["rules"], "rule", source)
-    return merged
-
-
-def merge_packs(base: dict, child: dict, source: str) -> dict:
+def merge_packs(base: dict, child: dict, source: str = "", parent: str = "the parent pack") -> dict:
     """Child keys override the base; stages, rules, checks and scorecard items merge by id, key by key
-    (``enabled: false`` switches one off)."""
-    merged = {**base, **{k: v for k, v in child.items() if k not in ("stages", "checks", "scorecard", "extends")}}
-    merged.pop("extends", None)
-    if "stages" in child and isinstance(child["stages"], list):
-        merged["stages"] = _merge_by_id(base.get("stages") or [], child["stages"], "stage", source)
-    if "checks" in child and isinstance(child["checks"], list):
-        merged["checks"] = _merge_by_id(base.get("checks") or [], child["checks"], "check", source)
-    if "scorecard" in child:
-        card, base_card = child["scorecard"], base.get("scorecard")
-        if isinstance(card, dict) and isinstance(base_card, dict):
-            merged_card = {**base_card, **{k: v for k, v in card.items() if k != "items"}}
-            if isinstance(card.get("items"), list):
-                merged_card["items"] = _merge_by_id(base_card.get("items") or [], card["items"], "item", source)
-            merged["scorecard"] = merged_card
-        else:
-            merged["scorecard"] = card
-    if "lexicons" in child:
-        merged["lexicons"] = merge_lexicons(base.get("lexicons"), child["lexicons"])
-    for key in ("dictionary", "negators"):
-        if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
-            merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]
-    return merged
+    (``enabled: false`` switches one off). ``id`` and ``version`` are the child's own."""
+    return _Merger(parent).packs(base, child)
 
 
 def _resolve(reference: str, relative_to: Optional[Path]) -> Path:
@@ -282,37 +394,50 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
         ) from None
     parent, parent_document = _load_raw(parent_path, (*chain, key))
     _validate(parent, parent_document)  # a parent's own errors are reported against the parent's file
-    merged = merge_packs(parent, data, source)
-    return merged, _Document(merged, document.lines, source, own=data)
+    return _extended(parent, data, document.lines, source, parent_ref)
+
+
+def _extended(parent: dict, data: dict, lines: dict[tuple, int], source: str, parent_ref: str) -> tuple[dict, _Document]:
+    """The child merged into its parent, with a document that maps places back to the child's file."""
+    merger = _Merger(parent_ref)
+    merged = merger.packs(parent, data)
+    document = _Document(merged, lines, source, own=data, parent=parent_ref, orphans=merger.orphans)
+    document.near_misses = merger.near_misses
+    return merged, document
 
 
 def _where(document: _Document, loc: tuple) -> str:
-    loc = document.own_loc(tuple(loc))
-    path = _yaml_path(loc) or "<root>"
-    probe = tuple(loc)
-    while probe and probe not in document.lines:
-        probe = probe[:-1]
-    line = document.lines.get(probe)
+    """``path (line N)`` in the author's own file for a place in the (merged) pack."""
+    own = document.own_loc(tuple(loc))
+    path = _yaml_path(own) or "<root>"
+    line = document.line(own)
     return f"{path} (line {line})" if line else path
 
 
 # -- validation ---------------------------------------------------------------------------------------------
 def _validate(data: dict, document: _Document) -> Pack:
+    """The pack, or a PackError listing every problem at its place in the author's file, in file order."""
+    from .problems import validation_problems
+    from .references import reference_problems
+
+    pack: Pack | None = None
     try:
         expansion = expand_pack(data)
     except LexiconError as exc:
-        raise PackError(document.source, [(_where(document, exc.loc), exc.message)]) from None
+        located = _without_orphans(document, [(exc.loc, exc.message)])
+        raise PackError(document.source, _in_file_order(document, located)) from None
     try:
-        pack = Pack.model_validate(expansion.data)
+        pack = Pack.model_validate(expansion.data, context={"references": "later"})
+        problems = reference_problems(pack) + _regex_problems(pack)
     except ValidationError as exc:
-        problems = [(_where(document, tuple(err["loc"])), err["msg"]) for err in exc.errors()]
-        raise PackError(document.source, problems) from None
+        problems = validation_problems(exc, expansion.data)
+    located = _without_orphans(document, problems)
+    if located:
+        raise PackError(document.source, _in_file_order(document, located))
+    assert pack is not None
     _attach_lexicon_origins(pack, expansion)
     if expansion.used:
         pack._authored_content = data
-    problems = _semantic_problems(pack, document)
-    if problems:
-        raise PackError(document.source, problems)
     return pack
 
 
@@ -325,11 +450,35 @@ def _attach_lexicon_origins(pack: Pack, expansion: Expansion) -> None:
         rule._authored = dict(expansion.authored.get((s, r), {}))
 
 
-def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]:
+def _without_orphans(document: _Document, problems: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+    """Problems at places in the author's file. Inside a misspelt override (an entry that overrides
+    nothing and lacks what a new one needs), the missing fields are one problem: the id."""
+    out = list(document.orphans)
+    for loc, message in problems:
+        own = document.own_loc(loc)
+        if not any(own[: len(orphan)] == orphan for orphan, _ in document.orphans):
+            out.append((own, message))
+    return out
+
+
+def _in_file_order(document: _Document, problems: list[tuple[tuple, str]]) -> list[tuple[str, str]]:
+    """``(path (line N), message)`` sorted by line (places without one last), each problem once."""
+    rows: list[tuple[float, str, str]] = []
+    for loc, message in problems:
+        path = _yaml_path(loc) or "<root>"
+        line = document.line(loc)
+        row = (line if line else float("inf"), f"{path} (line {line})" if line else path, message)
+        if row not in rows:
+            rows.append(row)
+    rows.sort(key=lambda row: row[0])
+    return [(where, message) for _, where, message in rows]
+
+
+def _regex_problems(pack: Pack) -> list[tuple[tuple, str]]:
     """Checks the schema cannot express: every ``regex`` list anywhere must compile on RE2."""
     from ..match.regex import RegexCompileError, compile_regex
 
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[tuple, str]] = []
 
     def walk(node: Any, loc: tuple) -> None:
         if isinstance(node, dict):
@@ -339,7 +488,7 @@ def _semantic_problems(pack: Pack, document: _Document) -> list[tuple[str, str]]
                         try:
                             compile_regex(pattern)
                         except RegexCompileError as exc:
-                            problems.append((_where(document, (*loc, key, i)), str(exc)))
+                            problems.append(((*loc, key, i), str(exc)))
                 else:
                     walk(value, (*loc, key))
         elif isinstance(node, list):
@@ -360,6 +509,12 @@ def load_pack(source: PackSource) -> Pack:
     """Load a pack by built-in id (``"bank-cn"``), by path to a YAML file, or from a dict."""
     if isinstance(source, Pack):
         return source
+    return load_pack_document(source)[0]
+
+
+def load_pack_document(source: str | Path | dict) -> tuple[Pack, _Document]:
+    """The pack and its document (its own data, lines, parent), for tools that point into the
+    author's file (``servicecheck lint``)."""
     if isinstance(source, dict):
         document = _Document(source, {}, "<dict>")
         data = source
@@ -370,10 +525,8 @@ def load_pack(source: PackSource) -> Pack:
                 raise PackError("<dict>", [("extends", f"no such pack or file: {source['extends']!r}")]) from None
             parent, parent_document = _load_raw(parent_path, ())
             _validate(parent, parent_document)
-            data = merge_packs(parent, source, "<dict>")
-            document = _Document(data, {}, "<dict>", own=source)
-        pack = _validate(data, document)
-        return _finish(pack, "<dict>")
+            data, document = _extended(parent, source, {}, "<dict>", source["extends"])
+        return _finish(_validate(data, document), "<dict>"), document
     path = Path(source)
     if not path.suffix and not path.exists():
         builtin = builtin_pack_path(str(source))
@@ -382,7 +535,7 @@ def load_pack(source: PackSource) -> Pack:
             raise PackError(str(source), [("", f"no built-in pack {str(source)!r} (built-in: {known})")])
         path = builtin
     data, document = _load_raw(path, ())
-    return _finish(_validate(data, document), str(path))
+    return _finish(_validate(data, document), str(path)), document
 
 
 def _finish(pack: Pack, source: str) -> Pack:

@@ -9,7 +9,16 @@ import json
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..model import Severity
 
@@ -492,35 +501,15 @@ class Pack(_HasId):
         return self.model_dump(mode="json")
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Pack":
-        stage_ids: set[str] = set()
-        rule_ids: dict[str, str] = {}
-        for stage in self.stages:
-            if stage.id in stage_ids:
-                raise ValueError(f"duplicate stage id {stage.id!r}")
-            stage_ids.add(stage.id)
-            for rule in stage.rules:
-                if rule.id in rule_ids:
-                    raise ValueError(
-                        f"rule id {rule.id!r} used in stages {rule_ids[rule.id]!r} and {stage.id!r}"
-                    )
-                rule_ids[rule.id] = stage.id
-        check_ids: set[str] = set()
-        for check in self.checks:
-            if check.id in check_ids or check.id in rule_ids:
-                raise ValueError(f"check id {check.id!r} is already used by another check or rule")
-            check_ids.add(check.id)
-            for field_name in ("stage", "before", "after", "closing_stage"):
-                value = getattr(check, field_name, None)
-                if field_name in ("before", "after", "closing_stage") or (
-                    field_name == "stage" and check.type in ("position", "sequence")
-                ):
-                    if value is not None and value != "any" and value not in stage_ids:
-                        raise ValueError(f"check {check.id!r}: {field_name} {value!r} is not a stage of this pack")
-            if check.type == "conditional":
-                for part in (check.trigger, *check.then):
-                    if part.stage is not None and part.stage not in stage_ids:
-                        raise ValueError(f"check {check.id!r}: stage {part.stage!r} is not a stage of this pack")
+    def _unique_ids(self, info: ValidationInfo) -> "Pack":
+        """Ids and references across the pack. The loader asks for them afterwards
+        (``context={"references": "later"}``) to report each at its own YAML path and line."""
+        if (info.context or {}).get("references") != "later":
+            from .references import reference_problems
+
+            problems = reference_problems(self)
+            if problems:
+                raise ValueError(problems[0][1])
         return self
 
     def stage(self, stage_id: str) -> Stage:
