@@ -27,6 +27,7 @@ from .model import _SURROGATE, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checker import Checker
+    from .pack import Pack
 
 
 class RecordError(BaseModel):
@@ -109,12 +110,35 @@ def error_message(exc: BaseException) -> str:
 _WORKER_CHECKER: Optional["Checker"] = None
 
 
-def _init_worker(pack_content: dict, options: dict) -> None:
+def _lexicon_origins(pack: "Pack") -> dict:
+    """What a pack's dump loses: which lexicons each rule used and what its author wrote for each
+    expanded regex (explanations and findings name ``{YOU}…``, not the expansion)."""
+    rules = {
+        (s, r): (rule.lexicon_names, dict(rule._authored))
+        for s, stage in enumerate(pack.stages)
+        for r, rule in enumerate(stage.rules)
+        if rule.lexicon_names or rule._authored
+    }
+    return {"used": pack._lexicons_used, "rules": rules}
+
+
+def _restore_lexicon_origins(pack: "Pack", origins: dict) -> None:
+    pack._lexicons_used = origins["used"]
+    for (s, r), (names, authored) in origins["rules"].items():
+        rule = pack.stages[s].rules[r]
+        rule._lexicons = names
+        rule._authored = authored
+
+
+def _init_worker(pack_content: dict, options: dict, origins: Optional[dict] = None) -> None:
     global _WORKER_CHECKER
     from .checker import Checker
     from .pack.load import load_pack
 
-    _WORKER_CHECKER = Checker(load_pack(pack_content), **options)
+    pack = load_pack(pack_content)
+    if origins is not None:
+        _restore_lexicon_origins(pack, origins)
+    _WORKER_CHECKER = Checker(pack, **options)
     _WORKER_CHECKER.segmenter.warm_up()
     # This process only ever checks: what it holds now (the pack, the dictionary, the matchers) lives
     # as long as it does, so the garbage collector need not walk it again and again.
@@ -174,7 +198,7 @@ def run_batch(
         max_workers=workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(checker.pack.model_dump(mode="json"), options),
+        initargs=(checker.pack.model_dump(mode="json"), options, _lexicon_origins(checker.pack)),
     ) as pool:
         while True:
             while not broken and len(pending) < in_flight_limit:
