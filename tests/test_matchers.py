@@ -684,7 +684,7 @@ ANCHORED = [
 
 @given(st.text(alphabet="ab xz019一下遍对吗吧的来电致好您。|]\t", max_size=24))
 @settings(max_examples=400, deadline=None)
-def test_regex_set_finds_every_match_of_anchored_patterns(text):
+def test_first_byte_filter_keeps_every_match(text):
     from servicecheck.match.regex import RegexSet, _spans, compile_regex
 
     regex_set = RegexSet(ANCHORED)
@@ -695,6 +695,13 @@ def test_regex_set_finds_every_match_of_anchored_patterns(text):
         for start, end in _spans(compile_regex(pattern)._regexp, encoded, text)
     ]
     assert regex_set.find(text) == expected
+
+
+def test_anchoring_is_read_conservatively():
+    from servicecheck.match.regex import _anchored_at_start
+
+    assert _anchored_at_start(r"^(?:a|b)c") and _anchored_at_start(r"^[|]") and _anchored_at_start(r"^\|x")
+    assert not _anchored_at_start(r"^a|b") and not _anchored_at_start(r"a^") and not _anchored_at_start(r"^a(b)|c")
 
 
 # -- lazy decisions for anchored stages ---------------------------------------------------------------------

@@ -120,11 +120,10 @@ def _spans(regexp, encoded: bytes, text: str) -> list[tuple[int, int]]:
 
 
 class RegexSet:
-    """Many patterns, one pass: RE2's FilteredRE2 first narrows the patterns to those whose required
-    literal atoms occur in an utterance, then confirms in C++ which of them really match; only those
-    are run again from Python for their spans. Most utterances match none or a few of a pack's
-    regexes, and a candidate that does not match costs no Python call at all (with several hundred
-    patterns, a third of the candidates FilteredRE2 proposes do not match)."""
+    """Many patterns, one pass: RE2's FilteredRE2 says which patterns could match an utterance (their
+    required literal atoms occur in it), and only those are run for their spans. Most utterances
+    contain the atoms of none or a few of a pack's regexes, so most pay for one cheap scan only.
+    ``matching`` names exactly the patterns that match somewhere; ``find`` gives their spans."""
 
     def __init__(self, patterns: list[str], ignore_case: bool = False) -> None:
         self.patterns = list(patterns)
@@ -139,6 +138,7 @@ class RegexSet:
             self._filter.Compile()
             self._filter_match = self._filter._filter.Match
         self._compiled = [compile_regex(p, ignore_case)._regexp for p in self.patterns]
+        self._first_bytes = [_first_byte_range(p, r) for p, r in zip(self.patterns, self._compiled)]
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -150,15 +150,66 @@ class RegexSet:
         return sorted(self._filter.Match(text.encode("utf-8"), False) or ())
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
-        """``(pattern number, start, end)`` of every non-empty match of every pattern in ``text``."""
-        if self._filter_match is None or not text:
+        """``(pattern number, start, end)`` of every non-empty match of every pattern in ``text``.
+
+        FilteredRE2 keeps the patterns whose required literals occur; only those are searched (asking
+        it for the ones that really match would scan the text twice for each of them)."""
+        if self._filter is None or not text:
             return []
         encoded = text.encode("utf-8")
-        numbers = self._filter_match(encoded, False)
+        numbers = self._filter_match(encoded, True)
         if not numbers:
             return []
         found = []
+        first = encoded[0]
         for number in sorted(numbers):
+            bounds = self._first_bytes[number]
+            if bounds is not None and not bounds[0] <= first <= bounds[1]:
+                continue  # anchored at the start, and no match can begin with this byte
             for start, end in _spans(self._compiled[number], encoded, text):
                 found.append((number, start, end))
         return found
+
+
+def _anchored_at_start(pattern: str) -> bool:
+    """True when every match of ``pattern`` starts at the start of the text: it begins with ``^`` and
+    has no alternative outside parentheses (``^a|b`` matches b anywhere). False when unsure."""
+    if not pattern.startswith("^"):
+        return False
+    depth = 0
+    position = 1
+    in_class = False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            position += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("^", position + 1):
+                position += 1
+            if pattern.startswith("]", position + 1):
+                position += 1  # a leading ] is a member of the class
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth <= 0:
+            return False
+        position += 1
+    return True
+
+
+def _first_byte_range(pattern: str, regexp) -> "tuple[int, int] | None":
+    """For a pattern anchored at the start of the text: the lowest and highest first byte any
+    non-empty match can have (RE2's ``PossibleMatchRange``: every match lies between its two strings).
+    ``^[a-z]{0,3}\\s?[0-9]{3,8}``, which FilteredRE2 cannot rule out for any text, is then not run on
+    text that starts with a Chinese character. None for other patterns."""
+    if not _anchored_at_start(pattern):
+        return None
+    ok, low, high = regexp.PossibleMatchRange(4)
+    if not ok or not low or not high:
+        return None
+    return low[0], high[0]
