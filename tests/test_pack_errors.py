@@ -343,7 +343,7 @@ def test_scorecard_references_of_a_child_point_at_the_child_file(tmp_path):
 def test_a_child_without_version_does_not_report_its_parents(tmp_path):
     path = _write(tmp_path, "child.yaml", "id: child\nextends: bank-cn\n")
     child, bank = load_pack(path), load_pack("bank-cn")
-    assert bank.version == "0.2.0"
+    assert bank.version not in ("", "0")  # the parent has a version of its own
     assert (child.id, child.version) == ("child", "0")
     report = Checker(child).check({"id": "c", "utterances": [{"speaker": "agent", "text": "您好"}]})
     assert (report.pack_id, report.pack_version) == ("child", "0")
