@@ -1,0 +1,1 @@
+"""Speech-recogniser and subtitle outputs: vendor readers (fragments) and their assembly into transcripts."""
