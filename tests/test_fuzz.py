@@ -820,12 +820,14 @@ def atheris_main() -> None:  # pragma: no cover - run by hand, never by pytest
     # Small caches: the fuzzer feeds hundreds of thousands of distinct texts, and the default caches
     # (bounded by entries, not bytes) would fill gigabytes; this way RSS growth means a real leak.
     checker = Checker(load_pack("bank-cn"), cache_size=256)
-    roles = RoleMap()
+    from servicecheck.io import ReadOptions
+
+    options = ReadOptions()
     atheris.instrument_all()
 
     def one(data: bytes) -> None:
         fmt, stream = _sniff(io.BytesIO(data))
-        for record in _records_from_stream(stream, "<fuzz>", fmt, roles, "fuzz"):
+        for record in _records_from_stream(stream, "<fuzz>", fmt, options, "fuzz"):
             if record.transcript is not None:
                 assert_offsets(record.transcript, checker.check(record.transcript))
 

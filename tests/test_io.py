@@ -112,7 +112,9 @@ def test_jsonl_is_streamed(tmp_path):
 
     from servicecheck.io.jsonl import iter_jsonl
 
-    records = iter_jsonl(Exploding(), "<stream>", RoleMap())
+    from servicecheck.io import _Converter, ReadOptions
+
+    records = iter_jsonl(Exploding(), "<stream>", _Converter("auto", ReadOptions(), "<stream>", "stream"))
     assert next(records).transcript.id == "first"
 
 

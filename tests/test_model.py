@@ -51,12 +51,12 @@ def test_extra_keys_such_as_labels_are_ignored():
             "id": "c-1",
             "scenario": "信用卡挂失",
             "labels": [{"stage": "greeting", "utterance": 0, "text": "您好"}],
-            "utterances": [{"speaker": "agent", "text": "您好", "confidence": 0.93}],
+            "utterances": [{"speaker": "agent", "text": "您好", "emotion": "calm"}],
         }
     )
     assert not hasattr(transcript, "labels")
     assert "labels" not in transcript.model_dump()
-    assert "confidence" not in transcript.utterances[0].model_dump()
+    assert "emotion" not in transcript.utterances[0].model_dump()
 
 
 @pytest.mark.parametrize("raw, expected", [(12345, "12345"), (0, "0"), ("007", "007")])

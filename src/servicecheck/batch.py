@@ -86,9 +86,15 @@ def check_one(checker: "Checker", item: Any, index: int) -> Result:
     try:
         if isinstance(item, Record):
             if item.error is not None:
-                return RecordError(source=_encodable(source), line=line, index=index, error=_encodable(str(item.error)))
+                return RecordError(
+                    source=_encodable(source),
+                    line=line,
+                    index=index,
+                    transcript_id=_encodable(item.id),
+                    error=_encodable(str(item.error)),
+                )
             item = item.transcript
-        return checker.check(item)
+        return checker.check(item, default_id=f"item-{index}")
     except Exception as exc:  # noqa: BLE001 - one bad record must never stop a batch; it becomes a row
         return RecordError(
             source=_encodable(source),
@@ -140,14 +146,34 @@ def _from_worker(result: Union[str, RecordError]) -> Result:
 def _context() -> multiprocessing.context.BaseContext:
     """forkserver where possible: never fork a process that may hold the caller's locks mid-use.
 
-    forkserver and spawn re-import the caller's ``__main__`` from its file; a program read from
-    standard input or typed into a REPL has none, so there (and only there) fork is used.
+    forkserver and spawn re-import the caller's ``__main__`` from its file in every worker. A program
+    read from standard input or typed into a REPL has no file, and a script without an
+    ``if __name__ == "__main__":`` guard would run again in every worker (and try to start workers of
+    its own): there, and only there, fork is used. Where fork does not exist, such a script gets one
+    clear error instead of a traceback per worker.
     """
     methods = multiprocessing.get_all_start_methods()
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file and not os.path.exists(main_file) and "fork" in methods:
-        return multiprocessing.get_context("fork")
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    if main_file and _unguarded(main_file):
+        if "fork" in methods:
+            return multiprocessing.get_context("fork")
+        raise RuntimeError(
+            f"check_many(workers>1) from {main_file}: the script has no `if __name__ == \"__main__\":` "
+            "guard, and on this platform every worker process would run the whole script again; "
+            "put the script's work under that guard (see docs/inputs.md, 'Worker processes')"
+        )
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _unguarded(main_file: str) -> bool:
+    """A main script that cannot be re-imported safely: no file to import (stdin, ``-c``, a REPL), or
+    no ``__name__ == "__main__"`` test anywhere in it."""
+    try:
+        source = Path(main_file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return "__main__" not in source
 
 
 def run_batch(

@@ -17,7 +17,7 @@ from . import __version__
 from .cache import RepeatCache
 from .checks import CheckContext, pack_checks, run_checks
 from .errors import InputError
-from .io import RoleMap, read_transcript, transcript_from_dict
+from .io import ReadOptions, RoleMap, read_transcript
 from .limits import Limits
 from .match.base import Candidate
 from .match.compile import CompiledPack, CompiledRule
@@ -35,6 +35,7 @@ from .match.regex import compile_regex
 from .model import Finding, Report, StageResult, Token, Transcript, Utterance
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
+from .recognition import annotate, carries_recognition
 from .score import score_report
 from .spans import DisjointSpans
 from .text import NormalizeOptions, Normalizer, Segmenter, TextView
@@ -43,7 +44,8 @@ from .text.chars import only_punctuation
 if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
 
-TranscriptLike = Union[Transcript, dict, str, Path]
+TranscriptLike = Union[Transcript, dict, list, str, Path]
+TIMING_CHECKS = frozenset({"answer_delay", "silence", "interruption", "speech_rate", "agent_hangup"})
 CACHED_CHARS = 500  # utterances up to this long are cached by text (see _matched)
 TOKEN_CACHE = 8192  # Token objects kept for reuse (see _covered_tokens); the table starts over when full
 
@@ -69,7 +71,21 @@ class Checker:
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
         self.pack_hash = pack_hash(self.pack)
-        self.role_map = role_map or RoleMap()
+        settings = self.pack.input
+        pack_roles = RoleMap(settings.role_map)
+        if role_map is None:
+            self.role_map = pack_roles
+        elif settings.role_map:
+            self.role_map = pack_roles.with_roles(role_map.explicit_items())
+        else:
+            self.role_map = role_map
+        # How recogniser output is read for this pack: its role map (and the caller's), agent cues, merging.
+        self.read_options = ReadOptions(
+            role_map=self.role_map,
+            agent_cues=tuple(settings.agent_cues),
+            merge=settings.merge,
+            merge_gap=settings.merge_gap_seconds,
+        )
         options = self.pack.normalize
         self.normalizer = Normalizer(
             NormalizeOptions(
@@ -87,6 +103,9 @@ class Checker:
         self.compiled = CompiledPack(self.pack, self.normalizer, self.segmenter)
         self._stages = [s for s in self.pack.stages if s.enabled]
         self._checks = pack_checks(self.pack)
+        # Checks whose findings rest on timing, not on what was said: a recognition error cannot
+        # have caused them, so they are never set aside for review.
+        self._untextual = frozenset(c.id for c in self._checks if c.type in TIMING_CHECKS)
         self._check_phrase_indexes: dict = {}
         for check in self._checks:  # compile every regex now, not at the first call that needs it
             for pattern in [*getattr(check, "regex", [])]:
@@ -142,20 +161,23 @@ class Checker:
         self._matched_speakers = frozenset({"agent", "customer", "other"} if "any" in speakers else speakers)
 
     # -- input ------------------------------------------------------------------------------------------
-    def _coerce(self, item: TranscriptLike) -> Transcript:
+    def _coerce(self, item: TranscriptLike, default_id: Optional[str] = None) -> Transcript:
         if isinstance(item, Transcript):
             return item
-        if isinstance(item, dict):
-            return transcript_from_dict(item, self.role_map)
-        if isinstance(item, str) and item.lstrip().startswith("{"):
+        if isinstance(item, (dict, list)):
+            return read_transcript(item, options=self.read_options, default_id=default_id)
+        if isinstance(item, str) and item.lstrip().startswith(("{", "[")):
             try:
                 data = json.loads(item)
             except ValueError as exc:
                 raise InputError(f"invalid JSON: {exc}", source="<string>") from None
-            return transcript_from_dict(data, self.role_map, source="<string>")
+            return read_transcript(data, options=self.read_options, source="<string>", default_id=default_id)
         if isinstance(item, (str, Path)):
-            return read_transcript(item, self.role_map)
-        raise TypeError(f"cannot check a {type(item).__name__}: pass a Transcript, a dict or a path")
+            return read_transcript(item, options=self.read_options)
+        raise TypeError(
+            f"cannot check a {type(item).__name__}: pass a Transcript, a dict or a path, or a list "
+            "(a recogniser's output), or a JSON string"
+        )
 
     # -- matching ---------------------------------------------------------------------------------------
     def _matched(self, texts: Iterable[str]) -> dict[str, tuple[TextView, tuple[Candidate, ...]]]:
@@ -486,9 +508,11 @@ class Checker:
         return tuple(found)
 
     # -- public API ---------------------------------------------------------------------------------------
-    def check(self, transcript: TranscriptLike) -> Report:
-        """Check one transcript: a ``Transcript``, a dict or a JSON string in the JSON format, or a path."""
-        call = self._coerce(transcript)
+    def check(self, transcript: TranscriptLike, *, default_id: Optional[str] = None) -> Report:
+        """Check one transcript: a ``Transcript``; a dict, a list or a JSON string (servicecheck JSON or
+        a recogniser's output, see docs/inputs.md); or a path. ``default_id`` names an object that has
+        no id of its own (default "transcript")."""
+        call = self._coerce(transcript, default_id)
         self.limits.check(call)
         utterances = call.utterances
         offsets = call.utterance_offsets()
@@ -531,6 +555,8 @@ class Checker:
             call, findings, self.normalizer, self._check_phrase_indexes, offsets=offsets, views=views
         )
         findings.extend(run_checks(self._checks, context))
+        if carries_recognition(utterances):
+            findings = annotate(findings, utterances, self.pack.review.min_confidence, self._untextual)
         score, passed, breakdown = score_report(self.pack, findings, self._unmatched_score_lines)
         return Report(
             transcript_id=call.id,
@@ -544,6 +570,8 @@ class Checker:
             passed=passed,
             breakdown=breakdown,
             notes=tuple(context.notes),
+            metadata=call.metadata,
+            needs_review=any(f.needs_review for f in findings),
         )
 
     def _stage_results(self, findings: list[Finding], utterances) -> list[StageResult]:

@@ -30,17 +30,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="check transcripts and print reports")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="JSON, JSONL or text files; - for stdin")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="transcripts in any input format (docs/inputs.md); - for stdin")
     check.add_argument("--pack", default="bank-cn", help="built-in pack id or a pack YAML file")
     check.add_argument("--format", choices=("json", "jsonl", "table"), default="json")
     check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
-    check.add_argument("--role", action="append", default=[], metavar="LABEL=ROLE", help="extra speaker label")
+    _input_options(check)
     check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     render = commands.add_parser("render", help="the call with every finding marked (HTML page or text)")
-    render.add_argument("path", metavar="PATH", help="one transcript (JSON or text); - for stdin")
+    render.add_argument("path", metavar="PATH", help="one transcript (any input format); - for stdin")
     render.add_argument("--pack", default="bank-cn")
+    _input_options(render)
     render.add_argument("--format", choices=("html", "text"), default="html")
     render.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
 
@@ -59,19 +60,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _role_map(pairs: Sequence[str]):
-    from .io import RoleMap
+def _input_options(command: argparse.ArgumentParser) -> None:
+    """How inputs are read (docs/inputs.md): the same options for check and render."""
+    from .io import FORMATS
 
-    extra = {}
-    for pair in pairs:
+    command.add_argument(
+        "--input-format", choices=FORMATS, default="auto", help="input format (default: from suffix and content)"
+    )
+    command.add_argument(
+        "--role-map", action="append", default=[], metavar="ID=ROLE,…",
+        help="recogniser channel or speaker ids to roles, e.g. 0=agent,1=customer",
+    )
+    command.add_argument("--role", action="append", default=[], metavar="LABEL=ROLE", help="extra speaker label")
+    command.add_argument("--no-merge", action="store_true", help="keep each recogniser fragment an utterance")
+    command.add_argument("--merge-gap", type=float, default=None, metavar="SECONDS",
+                         help="merge a speaker's fragments at most this far apart (default: the pack's, 2)")
+    command.add_argument("--time-unit", choices=("s", "ms"), default=None,
+                         help="unit of start/end in servicecheck JSON and text (default: seconds, checked)")
+
+
+def _role_map(args: argparse.Namespace):
+    """The labels given with --role and --role-map, or None."""
+    from .io import RoleMap, parse_role_map
+
+    extra: dict[str, str] = {}
+    for pair in args.role:
         label, sep, role = pair.partition("=")
         if not sep:
             raise ServiceCheckError(f"--role {pair!r}: use LABEL=ROLE")
         extra[label] = role
     try:
-        return RoleMap(extra)
+        for text in args.role_map:
+            extra.update(parse_role_map(text))
+        return RoleMap(extra) if extra else None
     except ValueError as exc:
-        raise ServiceCheckError(str(exc)) from None
+        raise ServiceCheckError(f"--role-map: {exc}") from None
+
+
+def _read_options(args: argparse.Namespace, checker):
+    from dataclasses import replace
+
+    options = checker.read_options
+    if args.no_merge:
+        options = replace(options, merge=False)
+    if args.merge_gap is not None:
+        if args.merge_gap < 0:
+            raise ServiceCheckError("--merge-gap must not be negative")
+        options = replace(options, merge_gap=args.merge_gap)
+    if args.time_unit is not None:
+        options = replace(options, time_unit=args.time_unit)
+    return options
 
 
 def _one_line(error: BaseException) -> str:
@@ -95,12 +133,12 @@ def _run_check(args: argparse.Namespace) -> int:
     from .model import severity_at_least
     from .render import report_table
 
-    checker = Checker(args.pack, role_map=_role_map(args.role))
+    checker = Checker(args.pack, role_map=_role_map(args))
     out = sys.stdout
     reports = failed = 0
     worst_hit = False
     collected = []
-    records = iter_records(args.paths, checker.role_map)
+    records = iter_records(args.paths, format=args.input_format, options=_read_options(args, checker))
     results = checker.check_many(records, workers=args.workers)
     for result in _progress(results, not args.no_progress):
         if isinstance(result, RecordError):
@@ -140,9 +178,10 @@ def _run_render(args: argparse.Namespace) -> int:
     from .highlight import render_html, render_text
     from .io import read_transcripts
 
-    checker = Checker(args.pack)
+    checker = Checker(args.pack, role_map=_role_map(args))
     pages = []
-    for transcript in read_transcripts(args.path, checker.role_map):
+    options = _read_options(args, checker)
+    for transcript in read_transcripts(args.path, format=args.input_format, options=options):
         report = checker.check(transcript)
         pages.append((render_html if args.format == "html" else render_text)(transcript, report))
     if not pages:

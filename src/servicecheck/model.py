@@ -48,8 +48,36 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Word(_Frozen):
+    """A recognised word of an utterance: ``start``/``end`` are character offsets into the utterance's
+    text, ``start_time``/``end_time`` seconds, ``confidence`` the recogniser's (0–1) when it gave one."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    start_time: Optional[float] = None
+    end_time: Optional[float] = None
+    confidence: Optional[float] = Field(None, ge=0, le=1)
+
+
+class Fragment(_Frozen):
+    """Where part of an utterance came from: the recogniser's clause, sentence, segment or cue at
+    ``source`` (a JSON path such as ``Result.Sentences[2]``, or ``line 12``) is the utterance's text at
+    ``start:end``. Turns merged from several fragments keep one entry each (the fragment map)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    source: str
+    start_time: Optional[float] = None
+    end_time: Optional[float] = None
+    confidence: Optional[float] = Field(None, ge=0, le=1)
+
+
 class Utterance(_Frozen):
-    """One turn of the conversation; ``start``/``end`` are seconds from the start of the recording."""
+    """One turn of the conversation; ``start``/``end`` are seconds from the start of the recording.
+
+    Read from a speech recogniser, it may also carry the recogniser's ``confidence`` (0–1), its
+    ``words`` with their times and confidence, the ``fragments`` it was merged from, and the vendor's
+    ``loudness`` (1–10, Aliyun EmotionValue: volume, not emotion)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -57,6 +85,10 @@ class Utterance(_Frozen):
     text: str
     start: Optional[float] = None
     end: Optional[float] = None
+    confidence: Optional[float] = Field(None, ge=0, le=1)
+    words: tuple[Word, ...] = ()
+    fragments: tuple[Fragment, ...] = ()
+    loudness: Optional[float] = None
 
     @field_validator("start", "end")
     @classmethod
@@ -73,6 +105,13 @@ class Utterance(_Frozen):
     def _ordered(self) -> "Utterance":
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        length = len(self.text)
+        for kind, spans in (("words", self.words), ("fragments", self.fragments)):
+            for i, span in enumerate(spans):
+                if not span.start <= span.end <= length:
+                    raise ValueError(
+                        f"{kind}[{i}] spans {span.start}:{span.end}, outside the text ({length} characters)"
+                    )
         return self
 
 
@@ -117,12 +156,27 @@ class Token(_Frozen):
     end: int
 
 
+class Origin(_Frozen):
+    """Where a finding's text is in the recogniser's output: the fragment at ``source`` (see
+    ``Fragment``), and the finding's offsets within that fragment's text (clipped to it when the
+    finding runs on into the next fragment of a merged turn)."""
+
+    source: str
+    start: int
+    end: int
+
+
 class Finding(_Frozen):
     """One thing the checker found, with where it is and why it was reported.
 
     ``kind`` is ``hit`` (a stage's phrase found here), ``violation`` (something the standard forbids, or a
     failed check) or ``missing`` (a required stage never appears). Findings that belong to no utterance
     (a missing stage) have ``utterance_index`` and the offsets set to ``None`` and an empty ``text``.
+
+    ``time`` is when the finding's text was said: the start of its first recognised word when the
+    recogniser gave word times, else the utterance's start. ``needs_review`` is True when the text it
+    rests on was recognised with a confidence under the pack's ``review.min_confidence``: a person
+    should listen before the agent is judged on it. ``origin`` locates it in the recogniser's output.
     """
 
     rule_id: str
@@ -144,6 +198,8 @@ class Finding(_Frozen):
     explanation: str = ""
     suggestion: Optional[str] = None
     time: Optional[float] = None
+    needs_review: bool = False
+    origin: Optional[Origin] = None
 
 
 class StageResult(_Frozen):
@@ -171,7 +227,11 @@ class ScoreItem(_Frozen):
 
 
 class Report(_Frozen):
-    """The result of checking one transcript against one pack."""
+    """The result of checking one transcript against one pack.
+
+    ``metadata`` is the transcript's (agent, queue, date …, and for recogniser input how each role
+    was decided), so results can be grouped; ``needs_review`` is True when some finding needs a person.
+    """
 
     transcript_id: str
     pack_id: str
@@ -184,6 +244,8 @@ class Report(_Frozen):
     passed: bool
     breakdown: tuple[ScoreItem, ...] = ()
     notes: tuple[str, ...] = ()
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    needs_review: bool = False
 
     @property
     def ok(self) -> bool:

@@ -4,6 +4,8 @@ A pack's ``scorecard`` lists items worth points; each deducts for the violation 
 matches (by stage, rule or check id, kind, severity), once or per occurrence, never more than its cap.
 A veto item (一票否决) fails the call whenever it matches. Packs without a scorecard are scored by
 severity: minor 2, major 5, critical 20 points per finding, and any critical finding fails the call.
+Findings marked ``needs_review`` (recognised with low confidence) are set aside by default: they cost
+nothing until a person confirms them (``review.needs_review: score`` counts them as usual).
 """
 
 from __future__ import annotations
@@ -58,10 +60,18 @@ def _score_item(
     return line
 
 
+def _counted(pack: Pack, finding: Finding) -> bool:
+    """Violation and missing findings cost points, unless they await a person's review and the pack
+    sets those aside (``review.needs_review: set_aside``, the default)."""
+    if finding.kind == "hit":
+        return False
+    return not (finding.needs_review and pack.review.needs_review == "set_aside")
+
+
 def _by_severity(pack: Pack, findings: list[Finding]) -> tuple[float, bool, tuple[ScoreItem, ...]]:
     groups: dict[str, list[int]] = {}
     for number, finding in enumerate(findings):
-        if finding.kind != "hit":
+        if _counted(pack, finding):
             groups.setdefault(f"{finding.stage}:{finding.kind}", []).append(number)
     items = []
     for key, numbers in groups.items():
@@ -90,7 +100,7 @@ def score_report(
     card = pack.scorecard
     if card is None:
         return _by_severity(pack, findings)
-    numbered = [(i, f) for i, f in enumerate(findings) if f.kind != "hit"]
+    numbered = [(i, f) for i, f in enumerate(findings) if _counted(pack, f)]
     items = tuple(_score_item(item, numbered, unmatched) for item in card.items if item.enabled)
     score = max(0.0, card.total - sum(i.deducted for i in items))
     vetoed = any(i.vetoed for i in items)

@@ -20,6 +20,8 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
         found.extend(_text_triggers(trigger, ctx))
     if trigger.repeat:
         found.extend(_repeats(trigger, ctx))
+    if trigger.loudness:
+        found.extend(_loud(trigger, ctx))
     found.sort(key=lambda t: (t[0], t[1] or (0, 0)))
     return found
 
@@ -56,6 +58,17 @@ def _repeats(trigger, ctx: CheckContext) -> list[tuple[int, None, str]]:
     pairs = [(index, norm) for index, norm in ctx.stripped_norms(trigger.speaker, shortest) if len(norm) >= shortest]
     flags = repeated([norm for _, norm in pairs], trigger.repeat * 100)
     return [(index, None, "客户重复提问") for (index, _), flag in zip(pairs, flags) if flag]
+
+
+def _loud(trigger, ctx: CheckContext) -> list[tuple[int, None, str]]:
+    """Utterances the recogniser measured at least ``trigger.loudness`` loud (Aliyun EmotionValue,
+    Tencent EmotionalEnergy: volume in dB / 10, so a raised voice, not a feeling)."""
+    found = []
+    for index in ctx.speaker_indexes(trigger.speaker):
+        loudness = ctx.utterances[index].loudness
+        if loudness is not None and loudness >= trigger.loudness:
+            found.append((index, None, f"音量 {loudness:g}（≥ {trigger.loudness:g}）"))
+    return found
 
 
 def _satisfied(requirement, index: int, ctx: CheckContext, phrases: Optional[PhraseList]) -> bool:

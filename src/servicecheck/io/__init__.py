@@ -1,7 +1,10 @@
-"""Readers: files, streams and dicts in, validated transcripts (or per-record errors) out.
+"""Readers: files, streams and objects in, validated transcripts (or per-record errors) out.
 
-Formats: JSON (one transcript or a list), JSONL (one per line, streamed), and plain text with speaker
-prefixes. The format comes from the file suffix; standard input (``-``) and unknown suffixes are sniffed.
+Formats (docs/inputs.md): servicecheck's own JSON (one transcript or a list) and JSONL (one per line,
+streamed), plain text with speaker prefixes, and what speech recognisers write: FunASR, Alibaba Cloud
+(ISI file transcription, DashScope Paraformer), Tencent Cloud ASR, Whisper / WhisperX, WebVTT and SRT.
+``format="auto"`` tells them apart by suffix and content where that is unambiguous, and refuses with a
+message naming what it saw where it is not.
 """
 
 from __future__ import annotations
@@ -9,40 +12,155 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Union
+from typing import Any, BinaryIO, Iterator, Mapping, Optional, Union
 
 from ..errors import InputError
 from ..model import Transcript
+from .asr.assemble import ReadOptions, assemble
 from .jsonl import iter_json_document, iter_jsonl
-from .records import Record, transcript_from_dict
-from .roles import DEFAULT_ROLES, RoleMap
+from .records import Record, record_id, transcript_from_dict
+from .roles import DEFAULT_ROLES, RoleMap, parse_role_map
 from .text import decode_text, parse_text
 
 __all__ = [
     "DEFAULT_ROLES",
+    "FORMATS",
+    "ReadOptions",
     "Record",
     "RoleMap",
     "iter_records",
+    "parse_role_map",
     "read_transcript",
     "read_transcripts",
     "transcript_from_dict",
 ]
 
 PathLike = Union[str, Path]
+RECOGNISER_FORMATS = ("funasr", "aliyun", "dashscope", "tencent", "whisper")
+FORMATS = ("auto", *RECOGNISER_FORMATS, "vtt", "srt", "json", "jsonl", "text")
 
 
-def _records_from_stream(stream: BinaryIO, source: str, fmt: str, role_map: RoleMap, stem: str) -> Iterator[Record]:
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+class _Converter:
+    """Makes records of parsed JSON documents, in the format asked for or the one detected."""
+
+    def __init__(self, requested: str, options: ReadOptions, source: Optional[str], stem: str) -> None:
+        self.requested = requested
+        self.options = options
+        self.source = source
+        self.stem = stem
+
+    def __call__(self, data: object, line: Optional[int]) -> Iterator[Record]:
+        fmt = self.requested
+        if fmt in ("auto", "jsonl") and not _is_own(data):
+            from .asr.detect import describe_json, detect_json
+
+            detected = detect_json(data)
+            if detected is None:
+                error = InputError(
+                    f"not a format servicecheck recognises ({describe_json(data)}); expected servicecheck "
+                    f"JSON ({{\"id\", \"utterances\": [...]}}) or a recogniser's output "
+                    f"({', '.join(RECOGNISER_FORMATS)}): name it with --input-format / format=",
+                    source=self.source,
+                    line=line,
+                )
+                yield Record(self.source, line, error=error)
+                return
+            fmt = detected
+        if fmt in ("auto", "json", "jsonl"):
+            yield from self._own(data, line)
+        else:
+            yield from self._recognised(fmt, data, line)
+
+    def _default_id(self, line: Optional[int], position: Optional[int]) -> str:
+        if line is not None:
+            return f"{self.stem}-{line}"
+        return self.stem if position is None else f"{self.stem}-{position + 1}"
+
+    def _own(self, data: object, line: Optional[int]) -> Iterator[Record]:
+        items = data if isinstance(data, list) and line is None else [data]
+        listed = isinstance(data, list) and line is None
+        for i, item in enumerate(items):
+            try:
+                transcript = transcript_from_dict(
+                    item,
+                    self.options.role_map,
+                    source=self.source,
+                    line=line,
+                    default_id=self._default_id(line, i if listed else None),
+                    time_unit=self.options.time_unit,
+                )
+            except InputError as exc:
+                if listed:
+                    exc = InputError(
+                        exc.problem, source=self.source, field=f"[{i}]" + ("." + exc.field if exc.field else "")
+                    )
+                yield Record(self.source, line, error=exc, id=record_id(item))
+                continue
+            yield Record(self.source, line, transcript)
+
+    def _recognised(self, fmt: str, data: object, line: Optional[int]) -> Iterator[Record]:
+        from .asr.detect import READERS
+
+        try:
+            calls = READERS[fmt](data, self.source)
+        except InputError as exc:
+            yield Record(self.source, line, error=_at_line(exc, line))
+            return
+        for i, call in enumerate(calls):
+            default_id = self._default_id(line, i if len(calls) > 1 else None)
+            try:
+                yield Record(self.source, line, assemble(call, self.options, source=self.source, default_id=default_id))
+            except InputError as exc:
+                yield Record(self.source, line, error=_at_line(exc, line), id=call.id)
+
+
+def _is_own(data: object) -> bool:
+    """servicecheck's own JSON: an object with ``utterances`` (or a list whose first item is one);
+    anything else that is not a recogniser's output is reported as such, record by record."""
+    first = data[0] if isinstance(data, list) and data else data
+    return isinstance(first, dict) and "utterances" in first
+
+
+def _at_line(exc: InputError, line: Optional[int]) -> InputError:
+    if line is None or exc.line is not None:
+        return exc
+    return InputError(exc.problem, source=exc.source, line=line, field=exc.field)
+
+
+def _records_from_stream(
+    stream: BinaryIO, source: str, fmt: str, options: ReadOptions, stem: str, requested: str = "auto"
+) -> Iterator[Record]:
+    """``fmt``: how the stream is laid out (json, jsonl, text, vtt, srt); ``requested``: the format the
+    caller named, or auto."""
+    convert = _Converter(requested, options, source, stem)
     if fmt == "jsonl":
-        yield from iter_jsonl(stream, source, role_map)
+        yield from iter_jsonl(stream, source, convert)
     elif fmt == "json":
-        yield from iter_json_document(stream, source, role_map)
+        yield from iter_json_document(stream, source, convert)
     else:
         try:
             text = decode_text(stream.read(), source)
         except InputError as exc:
             yield Record(source, exc.line, error=exc)
             return
-        yield parse_text(text, source, role_map, stem)
+        assert text is not None
+        if fmt == "text":
+            yield parse_text(text, source, options.role_map, stem, options.time_unit)
+            return
+        from .asr.subtitles import read_srt, read_vtt
+
+        try:
+            calls = (read_vtt if fmt == "vtt" else read_srt)(text, source)
+            for i, call in enumerate(calls):
+                default_id = stem if len(calls) == 1 else f"{stem}-{i + 1}"
+                yield Record(source, None, assemble(call, options, source=source, default_id=default_id))
+        except InputError as exc:
+            yield Record(source, exc.line, error=exc)
 
 
 _SNIFF_BYTES = 4 << 20
@@ -71,6 +189,10 @@ def _sniff(stream: BinaryIO) -> tuple[str, BinaryIO]:
             fmt = "json"
         except RecursionError:
             fmt = "jsonl"  # one record nested too deeply: reported as that line's error
+    elif head.startswith(b"WEBVTT"):
+        fmt = "vtt"
+    elif head.strip().isdigit():
+        fmt = "srt"  # a cue number: never a line of a text transcript, which starts with a speaker
     else:
         fmt = "text"
     return fmt, _Prepended(first, rest)
@@ -106,20 +228,62 @@ class _Prepended(io.RawIOBase):
         return self._stream.readline(size)
 
 
-def _format_of(path: Path) -> Optional[str]:
-    suffix = path.suffix.lower()
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".txt": "text"}.get(suffix)
+_SUFFIX_LAYOUT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".txt": "text", ".vtt": "vtt", ".srt": "srt"}
+_REQUESTED_LAYOUT = {"json": "json", "jsonl": "jsonl", "text": "text", "vtt": "vtt", "srt": "srt"}
 
 
-def iter_records(paths: Union[PathLike, list], role_map: Optional[RoleMap] = None) -> Iterator[Record]:
-    """Every record of every input, in order: transcripts and error records. Never raises on bad data."""
-    role_map = role_map or RoleMap()
+def _layout(path: Optional[Path], requested: str) -> Optional[str]:
+    """How a file is laid out: from the format asked for, else its suffix; None: sniff the content.
+    Recogniser formats are JSON documents, unless the suffix says JSONL (one result per line)."""
+    suffix = _SUFFIX_LAYOUT.get(path.suffix.lower()) if path is not None else None
+    if requested in _REQUESTED_LAYOUT:
+        return _REQUESTED_LAYOUT[requested]
+    if requested in RECOGNISER_FORMATS:
+        return "jsonl" if suffix == "jsonl" else "json"
+    return suffix
+
+
+def _options(
+    role_map: Union[RoleMap, Mapping[Any, str], None], options: Optional[ReadOptions], **settings: Any
+) -> ReadOptions:
+    if options is None:
+        options = ReadOptions()
+    if role_map is not None:
+        roles = role_map if isinstance(role_map, RoleMap) else options.role_map.with_roles(role_map)
+        options = _replace(options, role_map=roles)
+    given = {k: v for k, v in settings.items() if v is not None}
+    return _replace(options, **given) if given else options
+
+
+def _replace(options: ReadOptions, **changes: Any) -> ReadOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)
+
+
+def iter_records(
+    paths: Union[PathLike, list],
+    role_map: Union[RoleMap, Mapping[Any, str], None] = None,
+    *,
+    format: str = "auto",
+    options: Optional[ReadOptions] = None,
+) -> Iterator[Record]:
+    """Every record of every input, in order: transcripts and error records. Never raises on bad data.
+
+    ``format``: one of ``FORMATS``; ``auto`` decides by suffix and content. ``role_map`` maps speaker
+    labels or recogniser channel / speaker ids to roles (a ``RoleMap`` or a dict such as
+    ``{0: "agent", 1: "customer"}``); ``options`` carries the rest (``ReadOptions``)."""
+    _check_format(format)
+    options = _options(role_map, options)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     for item in paths:
         if str(item) == "-":
-            fmt, stream = _sniff(sys.stdin.buffer)
-            yield from _records_from_stream(stream, "<stdin>", fmt, role_map, "stdin")
+            layout = _layout(None, format)
+            stream: BinaryIO = sys.stdin.buffer
+            if layout is None:
+                layout, stream = _sniff(stream)
+            yield from _records_from_stream(stream, "<stdin>", layout, options, "stdin", format)
             continue
         path = Path(item)
         source = str(path)
@@ -129,25 +293,66 @@ def iter_records(paths: Union[PathLike, list], role_map: Optional[RoleMap] = Non
             yield Record(source, None, error=InputError(f"cannot open: {exc.strerror or exc}", source=source))
             continue
         with handle:
-            fmt = _format_of(path)
-            stream: BinaryIO = handle
-            if fmt is None:
-                fmt, stream = _sniff(handle)
-            yield from _records_from_stream(stream, source, fmt, role_map, path.stem)
+            layout = _layout(path, format)
+            stream = handle
+            if layout is None:
+                layout, stream = _sniff(handle)
+            elif layout == "text" and format == "auto":
+                sniffed, stream = _sniff(handle)  # a .txt file may hold subtitles
+                layout = sniffed if sniffed in ("vtt", "srt") else "text"
+            yield from _records_from_stream(stream, source, layout, options, path.stem, format)
 
 
-def read_transcripts(paths: Union[PathLike, list], role_map: Optional[RoleMap] = None) -> Iterator[Transcript]:
+def read_transcripts(
+    paths: Union[PathLike, list],
+    role_map: Union[RoleMap, Mapping[Any, str], None] = None,
+    *,
+    format: str = "auto",
+    options: Optional[ReadOptions] = None,
+) -> Iterator[Transcript]:
     """Like ``iter_records`` but raises the first ``InputError`` (for callers that want all or nothing)."""
-    for record in iter_records(paths, role_map):
+    for record in iter_records(paths, role_map, format=format, options=options):
         if record.error is not None:
             raise record.error
         assert record.transcript is not None
         yield record.transcript
 
 
-def read_transcript(path: PathLike, role_map: Optional[RoleMap] = None) -> Transcript:
-    """Exactly one transcript from a file."""
-    transcripts = list(read_transcripts(path, role_map))
-    if len(transcripts) != 1:
-        raise InputError(f"expected one transcript, found {len(transcripts)}", source=str(path))
-    return transcripts[0]
+def read_transcript(
+    path_or_obj: Union[PathLike, dict, list],
+    role_map: Union[RoleMap, Mapping[Any, str], None] = None,
+    *,
+    format: str = "auto",
+    options: Optional[ReadOptions] = None,
+    merge: Optional[bool] = None,
+    merge_gap: Optional[float] = None,
+    time_unit: Optional[str] = None,
+    source: Optional[str] = None,
+    default_id: Optional[str] = None,
+) -> Transcript:
+    """Exactly one transcript, from a file or from an object already in memory (what ``json.load``
+    or a recogniser's Python API returned, such as FunASR's ``model.generate(...)`` list).
+
+    ``format``: one of ``FORMATS`` (auto by default); ``role_map``: ``{channel or speaker id: role}``;
+    ``merge``/``merge_gap``: clause merging (see docs/inputs.md); ``time_unit``: "ms" for servicecheck
+    JSON written in milliseconds; ``default_id``: the id of an object without one (a file's records
+    are named after the file and their position). Raises ``InputError`` naming the file and field."""
+    _check_format(format)
+    if time_unit not in (None, "s", "ms"):
+        raise InputError(f"time_unit {time_unit!r}: use 's' or 'ms'")
+    options = _options(role_map, options, merge=merge, merge_gap=merge_gap, time_unit=time_unit)
+    if isinstance(path_or_obj, (dict, list)):
+        where = source
+        if format in ("vtt", "srt", "text"):
+            raise InputError(f"format {format!r} is read from text, not from a {type(path_or_obj).__name__}", source=where)
+        records = list(_Converter(format, options, where, default_id or source or "transcript")(path_or_obj, None))  # type: ignore[arg-type]
+    else:
+        records = list(iter_records(path_or_obj, format=format, options=options))
+        where = str(path_or_obj)
+    for record in records:
+        if record.error is not None:
+            raise record.error
+    if len(records) != 1:
+        raise InputError(f"expected one transcript, found {len(records)}", source=where)
+    assert records[0].transcript is not None
+    return records[0].transcript

@@ -1,13 +1,16 @@
-"""JSON and JSONL transcripts (the format of shared dev ``calls.jsonl``), read as a stream."""
+"""JSON and JSONL documents, read as a stream: each document (a line, or a whole .json file) is handed
+to a converter that makes records of it (servicecheck's own JSON, or a recogniser's output)."""
 
 from __future__ import annotations
 
 import json
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator, Optional
 
 from ..errors import InputError
-from .records import Record, transcript_from_dict
-from .roles import RoleMap
+from .records import Record
+
+# (parsed document, line it starts on or None for a whole file) -> its records
+Convert = Callable[[object, Optional[int]], Iterator[Record]]
 
 MAX_LINE_BYTES = 64 << 20  # one JSONL record; larger lines become an error row, not a memory spike
 
@@ -49,8 +52,8 @@ def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, bool]]
         yield b"", True
 
 
-def iter_jsonl(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Record]:
-    """One record per non-blank line; a bad line becomes an error record and reading goes on."""
+def iter_jsonl(stream: BinaryIO, source: str, convert: Convert) -> Iterator[Record]:
+    """One document per non-blank line; a bad line becomes an error record and reading goes on."""
     for number, (raw, too_long) in enumerate(_bounded_lines(stream, MAX_LINE_BYTES), start=1):
         if not too_long and not raw.strip():
             continue
@@ -59,26 +62,18 @@ def iter_jsonl(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Rec
                 raise InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
             # Without its line break: JSON cut short would otherwise be reported on the next line.
             data = _parse(_decode(raw, source, number).rstrip("\r\n"), source, number)
-            yield Record(source, number, transcript_from_dict(data, role_map, source=source, line=number))
         except InputError as exc:
             yield Record(source, number, error=exc)
+            continue
+        yield from convert(data, number)
 
 
-def iter_json_document(stream: BinaryIO, source: str, role_map: RoleMap) -> Iterator[Record]:
-    """A .json file: one transcript object, or a list of them."""
+def iter_json_document(stream: BinaryIO, source: str, convert: Convert) -> Iterator[Record]:
+    """A .json file: one document (a transcript, a list of them, or a recogniser's output)."""
     raw = stream.read()
     try:
         data = _parse(_decode(raw, source, 1), source, 1)
     except InputError as exc:
         yield Record(source, exc.line, error=exc)
         return
-    items = data if isinstance(data, list) else [data]
-    for i, item in enumerate(items):
-        try:
-            transcript = transcript_from_dict(item, role_map, source=source)
-        except InputError as exc:
-            if isinstance(data, list):
-                exc = InputError(exc.problem, source=source, field=f"[{i}]" + ("." + exc.field if exc.field else ""))
-            yield Record(source, None, error=exc)
-            continue
-        yield Record(source, None, transcript)
+    yield from convert(data, None)

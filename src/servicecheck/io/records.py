@@ -20,6 +20,15 @@ class Record:
     line: Optional[int]
     transcript: Optional[Transcript] = None
     error: Optional[InputError] = None
+    id: Optional[str] = None  # of a record that could not be read, when its id could be
+
+
+def record_id(data: object) -> Optional[str]:
+    """The ``id`` of a record that failed, if it has a usable one (text or a whole number)."""
+    value = data.get("id") if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and len(value) <= 1000 else None
 
 
 def _field(loc: tuple) -> str:
@@ -30,10 +39,21 @@ def _field(loc: tuple) -> str:
 
 
 def transcript_from_dict(
-    data: Any, role_map: RoleMap, *, source: Optional[str] = None, line: Optional[int] = None
+    data: Any,
+    role_map: RoleMap,
+    *,
+    source: Optional[str] = None,
+    line: Optional[int] = None,
+    default_id: Optional[str] = None,
+    time_unit: Optional[str] = None,
 ) -> Transcript:
+    """A transcript in servicecheck's own JSON shape. Speakers go through ``role_map``; a record without
+    ``id`` takes ``default_id`` (file name and position); ``time_unit="ms"`` converts times, and without
+    it times are seconds and must be plausible as such (see ``check_seconds``)."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object, got {type(data).__name__}", source=source, line=line)
+    if "id" not in data and default_id is not None:
+        data = {**data, "id": default_id}
     utterances = data.get("utterances")
     if isinstance(utterances, list):
         mapped = []
@@ -42,14 +62,59 @@ def transcript_from_dict(
                 role = role_map.role(utterance["speaker"])
                 if role is None:
                     raise InputError(
-                        f"unknown speaker {utterance['speaker']!r} (known: {', '.join(role_map.labels())})",
+                        f"unknown speaker {utterance['speaker']!r}: map it to a role "
+                        f"(RoleMap({{{str(utterance['speaker'])!r}: 'agent'}}), --role-map "
+                        f"{utterance['speaker']}=agent); known: {', '.join(role_map.labels())}",
                         source=source,
                         line=line,
                         field=f"utterances[{i}].speaker",
                     )
                 utterance = {**utterance, "speaker": role}
+            if time_unit == "ms" and isinstance(utterance, dict):
+                utterance = _in_seconds(utterance)
             mapped.append(utterance)
         data = {**data, "utterances": mapped}
+    transcript = validated(data, source=source, line=line)
+    if time_unit is None:
+        check_seconds(transcript, source=source, line=line)
+    return transcript
+
+
+def _in_seconds(utterance: dict) -> dict:
+    out = dict(utterance)
+    for key in ("start", "end"):
+        value = out.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = value / 1000
+    return out
+
+
+MIN_CHARS_PER_SECOND = 0.05  # one character in 20 seconds; people say 3–6 a second
+MIN_TIMED_SECONDS = 60.0
+
+
+def check_seconds(transcript: Transcript, *, source: Optional[str] = None, line: Optional[int] = None) -> None:
+    """Refuse times that cannot be seconds: read as seconds, milliseconds make every pause a silence
+    of minutes and the speech rate zero. Judged on the characters per second of timed speech."""
+    chars = 0
+    duration = 0.0
+    for utterance in transcript.utterances:
+        if utterance.start is not None and utterance.end is not None and utterance.end > utterance.start:
+            chars += len(utterance.text)
+            duration += utterance.end - utterance.start
+    if duration >= MIN_TIMED_SECONDS and chars / duration < MIN_CHARS_PER_SECOND:
+        raise InputError(
+            f"times do not look like seconds: {chars} characters over {duration:g} seconds of speech "
+            "(people say 3 to 6 a second); if they are milliseconds, read with time_unit='ms' "
+            "(--time-unit ms); to keep them as they are, time_unit='s'",
+            source=source,
+            line=line,
+            field="utterances",
+        )
+
+
+def validated(data: dict, *, source: Optional[str] = None, line: Optional[int] = None) -> Transcript:
+    """``Transcript.model_validate`` with the first problem as an ``InputError`` naming the field."""
     try:
         return Transcript.model_validate(data)
     except ValidationError as exc:

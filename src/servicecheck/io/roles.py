@@ -25,20 +25,68 @@ DEFAULT_ROLES: dict[str, str] = {
 
 
 class RoleMap:
-    """Maps speaker labels (case-insensitive, surrounding spaces ignored) to agent / customer / other."""
+    """Maps speaker labels to agent / customer / other.
 
-    def __init__(self, extra: Optional[Mapping[str, str]] = None, *, replace: bool = False) -> None:
+    Labels are compared as text, case-insensitive, surrounding spaces ignored; integer labels (channel
+    and speaker ids from recognisers) are taken as their decimal text, so ``{"0": "agent"}`` maps a
+    speaker ``0``. The recording systems' usual names (坐席, 客户, agent …) are known unless
+    ``replace=True``; the labels given here are the *explicit* ones (``explicit``)."""
+
+    def __init__(self, extra: Optional[Mapping[object, str]] = None, *, replace: bool = False) -> None:
         table = {} if replace else dict(DEFAULT_ROLES)
+        explicit = {}
         for label, role in (extra or {}).items():
             if role not in ("agent", "customer", "other"):
                 raise ValueError(f"role map: {label!r} maps to {role!r}; use agent, customer or other")
-            table[label] = role
-        self._table = {k.strip().casefold(): v for k, v in table.items()}
+            key = _key(label)
+            if key is None:
+                raise ValueError(f"role map: label {label!r} must be text or a whole number")
+            table[key] = role
+            explicit[key] = role
+        self._table = {_key(k): v for k, v in table.items()}
+        self._explicit = explicit
 
     def role(self, label: object) -> Optional[str]:
-        if not isinstance(label, str):
-            return None
-        return self._table.get(label.strip().casefold())
+        key = _key(label)
+        return None if key is None else self._table.get(key)
+
+    def explicit(self, label: object) -> Optional[str]:
+        """The role given for ``label`` by whoever built this map (not a built-in name), if any."""
+        key = _key(label)
+        return None if key is None else self._explicit.get(key)
 
     def labels(self) -> list[str]:
         return sorted(self._table)
+
+    def with_roles(self, extra: Mapping[object, str]) -> "RoleMap":
+        """A copy with more explicit labels (later ones win): a pack's map, then the caller's."""
+        merged = RoleMap(replace=True)
+        merged._table = {**self._table, **RoleMap(extra, replace=True)._table}
+        merged._explicit = {**self._explicit, **RoleMap(extra, replace=True)._explicit}
+        return merged
+
+    def explicit_items(self) -> dict[str, str]:
+        return dict(self._explicit)
+
+
+def _key(label: object) -> Optional[str]:
+    if isinstance(label, bool):
+        return None
+    if isinstance(label, int):
+        return str(label)
+    if isinstance(label, str):
+        return label.strip().casefold()
+    return None
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """``"0=agent,1=customer"`` (the ``--role-map`` option) as a dict; ValueError names a bad pair."""
+    found: dict[str, str] = {}
+    for pair in text.split(","):
+        if not pair.strip():
+            continue
+        label, sep, role = pair.partition("=")
+        if not sep or not label.strip():
+            raise ValueError(f"role map {text!r}: {pair.strip()!r} is not LABEL=ROLE")
+        found[label.strip()] = role.strip()
+    return found

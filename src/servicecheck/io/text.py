@@ -21,7 +21,9 @@ _HEADER = re.compile(r"^#\s*(id|channel)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
 _UTTERANCE_FIELD = re.compile(r"^utterances\[(\d+)\]")
 
 
-def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Record:
+def parse_text(
+    text: str, source: str, role_map: RoleMap, default_id: str, time_unit: Optional[str] = None
+) -> Record:
     header: dict[str, str] = {}
     utterances = []
     line_numbers: list[int] = []  # source line of each utterance, for validation errors
@@ -59,7 +61,7 @@ def parse_text(text: str, source: str, role_map: RoleMap, default_id: str) -> Re
         line_numbers.append(number)
     data = {"id": header.get("id", default_id), "channel": header.get("channel", "phone"), "utterances": utterances}
     try:
-        return Record(source, None, transcript_from_dict(data, role_map, source=source))
+        return Record(source, None, transcript_from_dict(data, role_map, source=source, time_unit=time_unit))
     except InputError as exc:
         found = _UTTERANCE_FIELD.match(exc.field or "")
         if found and int(found.group(1)) < len(line_numbers):

@@ -328,6 +328,9 @@ class _Merger:
             merged["scorecard"] = self.scorecard(child["scorecard"], base.get("scorecard"))
         if "lexicons" in child:
             merged["lexicons"] = merge_lexicons(base.get("lexicons"), child["lexicons"])
+        for key in ("input", "review"):  # settings override one by one
+            if isinstance(child.get(key), dict) and isinstance(base.get(key), dict):
+                merged[key] = {**base[key], **child[key]}
         for key in ("dictionary", "negators"):
             if key in child and key in base and isinstance(child[key], list) and isinstance(base[key], list):
                 merged[key] = list(base[key]) + [w for w in child[key] if w not in base[key]]

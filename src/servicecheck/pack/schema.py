@@ -268,12 +268,19 @@ class Trigger(_Strict):
         None, gt=0, le=1, description="similarity at which an utterance repeats an earlier one of the speaker"
     )
     repeat_min_length: int = Field(6, ge=2)
+    loudness: Optional[float] = Field(
+        None,
+        ge=1,
+        le=10,
+        description="also trigger on the speaker's utterances at least this loud (vendor loudness 1-10, "
+        "Aliyun EmotionValue: volume, not emotion)",
+    )
     unless: list[str] = Field(default_factory=list, description="phrases that cancel a phrase trigger")
 
     @model_validator(mode="after")
     def _something(self) -> "Trigger":
-        if not (self.stage or self.phrases or self.regex or self.repeat):
-            raise ValueError("a trigger needs stage, phrases, regex or repeat")
+        if not (self.stage or self.phrases or self.regex or self.repeat or self.loudness):
+            raise ValueError("a trigger needs stage, phrases, regex, repeat or loudness")
         return self
 
 
@@ -457,6 +464,37 @@ class Normalization(_Strict):
         return v
 
 
+DEFAULT_AGENT_CUES = [
+    "这里是", "欢迎致电", "欢迎来电", "欢迎您致电", "很高兴为您服务", "为您服务", "有什么可以帮您", "有什么可以帮到您",
+    "有什么能帮您", "有什么需要帮助", "请问有什么", "工号", "客服", "坐席", "话务员", "您好",
+]
+
+
+class InputSettings(_Strict):
+    """How recogniser output becomes a transcript (see docs/inputs.md)."""
+
+    role_map: dict[str, Literal["agent", "customer", "other"]] = Field(
+        default_factory=dict, description="channel or speaker id (or name) -> role, e.g. {'0': agent, '1': customer}"
+    )
+    agent_cues: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_AGENT_CUES),
+        description="without a role map: the speaker whose first turns say most of these is the agent",
+    )
+    merge: bool = Field(True, description="merge consecutive fragments of one speaker into one utterance")
+    merge_gap_seconds: float = Field(2.0, ge=0, description="fragments further apart than this stay apart")
+
+
+class Review(_Strict):
+    """Findings that rest on text the recogniser was unsure of."""
+
+    min_confidence: float = Field(
+        0.5, gt=0, le=1, description="evidence recognised with a lower confidence is marked needs_review"
+    )
+    needs_review: Literal["set_aside", "score"] = Field(
+        "set_aside", description="set_aside: such findings cost no points until a person confirms them"
+    )
+
+
 LexiconName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
 LexiconWord = Annotated[str, StringConstraints(min_length=1)]
 
@@ -479,6 +517,8 @@ class Pack(_HasId):
         description="named word classes, written {NAME} in phrases, token patterns and regexes",
     )
     pass_mark: float = Field(60, ge=0, le=100, description="used when the pack has no scorecard")
+    input: InputSettings = Field(default_factory=InputSettings)
+    review: Review = Field(default_factory=Review)
     stages: list[Stage] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     scorecard: Optional[Scorecard] = None
