@@ -103,6 +103,7 @@ _FINDING_FIELDS = (
     ("explanation", "string", False),
     ("suggestion", "string", True),
     ("time", "double", True),
+    ("needs_review", "boolean", False),
 )
 _SCORE_FIELDS = (
     ("transcript_id", "string", True),
@@ -259,6 +260,7 @@ def _from_columns(row: dict) -> dict:
 def _finding_row(finding: Finding) -> dict:
     row = finding.model_dump()
     row["tokens"] = list(row["tokens"])
+    row.pop("origin", None)  # where in the recogniser's output: kept in JSON reports, not a Spark column
     return row
 
 
