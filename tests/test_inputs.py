@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from servicecheck import Checker, InputError, ReadOptions, Report, RoleMap, iter_records, load_pack, read_transcript
 from servicecheck.io.asr.assemble import align_words, assemble
 from servicecheck.io.asr.fragments import Fragment, Recognised, Word
-from servicecheck.pack.schema import DEFAULT_AGENT_CUES
+from servicecheck.io.roles import DEFAULT_AGENT_CUES
 
 CUES = tuple(DEFAULT_AGENT_CUES)
 

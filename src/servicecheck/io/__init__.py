@@ -56,7 +56,10 @@ class _Converter:
 
     def __call__(self, data: object, line: Optional[int]) -> Iterator[Record]:
         fmt = self.requested
-        if fmt in ("auto", "jsonl") and not _is_own(data):
+        # Recogniser outputs are objects (FunASR's a list of them); a JSONL line that is neither is
+        # reported as the record it should have been.
+        recogniser_shaped = isinstance(data, dict) or (isinstance(data, list) and line is None)
+        if fmt in ("auto", "jsonl") and recogniser_shaped and not _is_own(data):
             from .asr.detect import describe_json, detect_json
 
             detected = detect_json(data)

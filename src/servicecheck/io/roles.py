@@ -24,6 +24,13 @@ DEFAULT_ROLES: dict[str, str] = {
 }
 
 
+# Said by an agent opening a call, seldom by a customer: the role heuristic's cues (docs/inputs.md).
+DEFAULT_AGENT_CUES: tuple[str, ...] = (
+    "这里是", "欢迎致电", "欢迎来电", "欢迎您致电", "很高兴为您服务", "为您服务", "有什么可以帮您", "有什么可以帮到您",
+    "有什么能帮您", "有什么需要帮助", "请问有什么", "工号", "客服", "坐席", "话务员", "您好",
+)
+
+
 class RoleMap:
     """Maps speaker labels to agent / customer / other.
 

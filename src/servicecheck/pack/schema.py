@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..io.roles import DEFAULT_AGENT_CUES
 from ..model import Severity
 
 SpeakerSel = Literal["agent", "customer", "other", "any"]
@@ -462,12 +463,6 @@ class Normalization(_Strict):
             if len(filler) != 1:
                 raise ValueError(f"filler {filler!r} must be a single character")
         return v
-
-
-DEFAULT_AGENT_CUES = [
-    "这里是", "欢迎致电", "欢迎来电", "欢迎您致电", "很高兴为您服务", "为您服务", "有什么可以帮您", "有什么可以帮到您",
-    "有什么能帮您", "有什么需要帮助", "请问有什么", "工号", "客服", "坐席", "话务员", "您好",
-]
 
 
 class InputSettings(_Strict):

@@ -21,7 +21,7 @@ from ...errors import InputError
 from ...model import Transcript
 from ...text.chars import is_punctuation_or_space
 from ..records import validated
-from ..roles import RoleMap
+from ..roles import DEFAULT_AGENT_CUES, RoleMap
 from .fragments import Fragment, Recognised, Word
 
 CUE_TURNS = 3  # first turns of each speaker searched for agent cues
@@ -33,7 +33,7 @@ class ReadOptions:
     (``input:``); ``role_map`` from the pack, the caller and ``--role-map``."""
 
     role_map: RoleMap = field(default_factory=RoleMap)
-    agent_cues: tuple[str, ...] = ()
+    agent_cues: tuple[str, ...] = DEFAULT_AGENT_CUES
     merge: bool = True
     merge_gap: float = 2.0
     time_unit: Optional[str] = None  # servicecheck's own JSON and text: "s" or "ms"; None = seconds, checked
