@@ -107,14 +107,6 @@ class Checked:
             raise self.error(at(path, key), f"{key} must be a number, got {_shown(value)}")
         return float(value)
 
-    def integer(self, data: dict, key: str, path: str, *, required: bool = True) -> Optional[int]:
-        value = self.get(data, key, path, required=required)
-        if value is None:
-            return None
-        if is_number(value) and float(value).is_integer():
-            return int(value)
-        raise self.error(at(path, key), f"{key} must be a whole number, got {_shown(value)}")
-
     def time(self, value: Any, path: str, name: str, unit: str) -> float:
         """A time in ``unit`` ("milliseconds" or "seconds") as float seconds; never negative."""
         if not is_number(value):

@@ -86,6 +86,8 @@ def _succeeded(checked: Checked, doc: dict, status_key: str, code_key: str) -> b
     """True to read the sentences, False for a finished call without speech; raises for anything else."""
     status = doc.get(status_key)
     code = doc.get(code_key)
+    if status is not None and not isinstance(status, str):
+        raise checked.error(status_key, f"{status_key} must be text, got {status!r:.40}")
     if status is None and isinstance(code, int):
         status = _STATUS_TEXT.get(code)
     if status is None and code is None:

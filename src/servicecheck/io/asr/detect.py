@@ -57,9 +57,11 @@ def _marks(data: dict) -> set[str]:
     if isinstance(transcripts, list) and any(isinstance(t, dict) and "sentences" in t for t in transcripts):
         found.add("dashscope")
     response = data.get("Response")
-    body = response.get("Data") if isinstance(response, dict) else data
-    if isinstance(response, dict) and ("Data" in response or "Error" in response) or isinstance(body, dict) and ("ResultDetail" in body or "StatusStr" in body or "AudioDuration" in body):
+    if isinstance(response, dict) and ("Data" in response or "Error" in response):
         found.add("tencent")
+    for body in (data, data.get("Data")):  # the bare Data of a callback, or the SDK's {"Data": ...}
+        if isinstance(body, dict) and ("ResultDetail" in body or "StatusStr" in body or "AudioDuration" in body):
+            found.add("tencent")
     segments = data.get("segments")
     if isinstance(segments, list) and segments and all(isinstance(s, dict) and "start" in s for s in segments):
         found.add("whisper")

@@ -22,7 +22,7 @@ _RESULT_LINE = re.compile(r"^\[" + _TIME + r"," + _TIME + r"(?:,\s*([^\]\s]+))?\
 
 
 def read_tencent(data: object, source: str) -> list[Recognised]:
-    """One call from ``{"Response": {"Data": ...}}`` or from the bare ``Data`` object."""
+    """One call from ``{"Response": {"Data": ...}}``, the SDK's ``{"Data": ...}`` or the bare ``Data`` object."""
     checked = Checked(FORMAT, source)
     doc = checked.obj(data, "", "a Tencent ASR result")
     path = ""
@@ -33,6 +33,9 @@ def read_tencent(data: object, source: str) -> list[Recognised]:
             raise checked.error("Response.Error", f"the request failed: {error.get('Code')}: {error.get('Message')}")
         path = "Response.Data"
         doc = checked.obj(checked.get(response, "Data", "Response"), path, path)
+    elif "Data" in doc and "Status" not in doc:  # the SDK's response.to_json_string(): no "Response" level
+        path = "Data"
+        doc = checked.obj(doc["Data"], path, path)
 
     status = _status(checked, doc, path)
     if status in (0, 1):
