@@ -123,10 +123,11 @@ class _Converter:
 
 
 def _is_own(data: object) -> bool:
-    """servicecheck's own JSON: an object with ``utterances`` (or a list whose first item is one);
-    anything else that is not a recogniser's output is reported as such, record by record."""
+    """servicecheck's own JSON: an object with ``utterances`` or an ``id`` (no recogniser writes one at
+    the top level), or a list whose first item is one. Such a record that is incomplete is reported
+    field by field; anything else that is not a recogniser's output is reported as unrecognised."""
     first = data[0] if isinstance(data, list) and data else data
-    return isinstance(first, dict) and "utterances" in first
+    return isinstance(first, dict) and ("utterances" in first or "id" in first)
 
 
 def _at_line(exc: InputError, line: Optional[int]) -> InputError:

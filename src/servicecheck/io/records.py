@@ -27,7 +27,7 @@ def record_id(data: object) -> Optional[str]:
     """The ``id`` of a record that failed, if it has a usable one (text or a whole number)."""
     value = data.get("id") if isinstance(data, dict) else None
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        value = str(value) if value.bit_length() <= 64 else None
     return value if isinstance(value, str) and len(value) <= 1000 else None
 
 
