@@ -195,7 +195,7 @@ def test_near_transcripts_give_a_report_or_an_input_error(items):
     checker = bank()
     for data in items:
         try:
-            transcript = transcript_from_dict(data, RoleMap(), source="fuzz", line=7)
+            transcript = transcript_from_dict(data, RoleMap(), source="fuzz", line=7, default_id="transcript")
         except InputError as exc:
             event("transcript: InputError")
             assert exc.source == "fuzz" and exc.line == 7 and str(exc).startswith("fuzz, line 7")
