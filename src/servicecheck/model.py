@@ -247,6 +247,11 @@ class Report(_Frozen):
     metadata: dict[str, Any] = Field(default_factory=dict)
     needs_review: bool = False
 
+    def __hash__(self) -> int:
+        # Hashable like every other frozen result, although ``metadata`` (a dict) is not: equal reports
+        # have equal findings, stages and scores, so these are enough.
+        return hash((self.transcript_id, self.pack_hash, self.findings, self.stages, self.score, self.breakdown))
+
     @property
     def ok(self) -> bool:
         """Always True: batch results are a Report or a RecordError (whose ``ok`` is False)."""
