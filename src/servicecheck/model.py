@@ -105,6 +105,8 @@ class Utterance(_Frozen):
     def _ordered(self) -> "Utterance":
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if not (self.words or self.fragments):
+            return self
         length = len(self.text)
         for kind, spans in (("words", self.words), ("fragments", self.fragments)):
             for i, span in enumerate(spans):

@@ -83,6 +83,7 @@ __all__ = [
 
 # (name, Spark SQL type, nullable); the order is the column order of the outputs.
 _TOKEN_FIELDS = (("text", "string", False), ("start", "int", False), ("end", "int", False))
+_ORIGIN_FIELDS = (("source", "string", False), ("start", "int", False), ("end", "int", False))
 _FINDING_FIELDS = (
     ("rule_id", "string", False),
     ("stage", "string", False),
@@ -104,6 +105,7 @@ _FINDING_FIELDS = (
     ("suggestion", "string", True),
     ("time", "double", True),
     ("needs_review", "boolean", False),
+    ("origin", "origin", True),
 )
 _SCORE_FIELDS = (
     ("transcript_id", "string", True),
@@ -130,6 +132,8 @@ def _spark_type(kind: str) -> Any:
     if kind == "tokens":
         token = T.StructType([T.StructField(n, _spark_type(k), nullable) for n, k, nullable in _TOKEN_FIELDS])
         return T.ArrayType(token, containsNull=False)
+    if kind == "origin":
+        return T.StructType([T.StructField(n, _spark_type(k), nullable) for n, k, nullable in _ORIGIN_FIELDS])
     return {
         "string": T.StringType(),
         "int": T.IntegerType(),
@@ -178,6 +182,8 @@ def _arrow_type(kind: str) -> "pa.DataType":
     if kind == "tokens":
         token = pa.struct([pa.field(n, _arrow_type(k), nullable) for n, k, nullable in _TOKEN_FIELDS])
         return pa.list_(pa.field("element", token, nullable=False))
+    if kind == "origin":
+        return pa.struct([pa.field(n, _arrow_type(k), nullable) for n, k, nullable in _ORIGIN_FIELDS])
     return {"string": pa.string(), "int": pa.int32(), "double": pa.float64(), "boolean": pa.bool_()}[kind]
 
 
@@ -260,7 +266,6 @@ def _from_columns(row: dict) -> dict:
 def _finding_row(finding: Finding) -> dict:
     row = finding.model_dump()
     row["tokens"] = list(row["tokens"])
-    row.pop("origin", None)  # where in the recogniser's output: kept in JSON reports, not a Spark column
     return row
 
 
