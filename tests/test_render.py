@@ -7,6 +7,8 @@ from html import unescape
 
 import pytest
 
+from conftest import REPO
+
 from servicecheck import Checker
 from servicecheck.cli import main
 from servicecheck.highlight import render_html, render_text
@@ -37,7 +39,7 @@ def test_html_marks_every_finding_at_its_offsets(checker):
         if finding.kind == "hit" or finding.stage == "forbidden":
             assert finding.text in "".join(marked), finding
     assert "不归我管" in marked and "你自己去查" in marked
-    assert re.search(r"<mark class=violation[^>]*>不归我管</mark>", page)
+    assert re.search(r"<mark class='violation'[^>]*>不归我管</mark>", page)
 
 
 def test_html_escapes_transcript_text(checker):
@@ -76,3 +78,15 @@ def test_render_bad_input_exits_2(tmp_path, capsys):
     source.write_text("{not json", encoding="utf-8")
     assert main(["render", str(source)]) == 2
     assert "bad.json" in capsys.readouterr().err
+
+
+def test_findings_that_need_review_are_marked_for_the_reviewer(checker):
+    from servicecheck import read_transcript
+
+    transcript = read_transcript(REPO / "tests" / "data" / "asr" / "whisperx-low-confidence.json")
+    report = checker.check(transcript)
+    assert report.needs_review
+    page = render_html(transcript, report)
+    assert "需人工复核" in page
+    assert re.search(r"<mark class='hit review'[^>]*>感谢您的来电</mark>", page)
+    assert "|closing?]" in render_text(transcript, report)

@@ -20,6 +20,7 @@ table{border-collapse:collapse;margin:.5em 0 1.5em} td,th{border:1px solid #ccc;
 .who{color:#666;font-size:.85em;margin-right:.6em} .t{color:#999;font-size:.8em;margin-right:.6em}
 mark{background:#dceafe;border-radius:3px;padding:0 1px} mark.violation{background:#ffd6d6}
 .issue{color:#b00020;font-size:.85em;margin-left:1em}
+mark.review{outline:2px dashed #c77700} .review{color:#8a5300}
 """
 
 
@@ -59,6 +60,11 @@ def render_html(transcript: Transcript, report: Report) -> str:
         f"{report.score:g} 分 {verdict}</span></h1>",
         f"<p>规则包 {escape(report.pack_id)} {escape(report.pack_version)} ({escape(report.pack_hash)})</p>",
     ]
+    review = [f for f in report.findings if f.needs_review]
+    if review:
+        parts.append(
+            f"<p class=review>{len(review)} 条发现所依据的文字识别置信度低，需人工复核（虚线标出）</p>"
+        )
     if report.breakdown:
         parts.append("<table><tr><th>评分项</th><th>分值</th><th>扣分</th><th></th></tr>")
         for item in report.breakdown:
@@ -85,8 +91,10 @@ def render_html(transcript: Transcript, report: Report) -> str:
                 body.append(escape(piece))
                 continue
             kind = "violation" if any(f.kind != "hit" for f in covering) else "hit"
+            if any(f.needs_review for f in covering):
+                kind += " review"
             title = "\n".join(f"{f.stage} · {f.rule_id} · {f.method} · {f.explanation}" for f in covering)
-            body.append(f"<mark class={kind} title=\"{escape(title)}\">{escape(piece)}</mark>")
+            body.append(f"<mark class='{kind}' title=\"{escape(title)}\">{escape(piece)}</mark>")
         notes = "".join(f"<span class=issue>⚠ {escape(f.message)}</span>" for f in issues)
         parts.append(
             f"<div class='u {utterance.speaker}'><span class=who>{index} {utterance.speaker}</span>{time}"
@@ -97,7 +105,8 @@ def render_html(transcript: Transcript, report: Report) -> str:
 
 
 def render_text(transcript: Transcript, report: Report) -> str:
-    """Each utterance with its findings bracketed: [您好|greeting] … [不归我管|!forbidden]."""
+    """Each utterance with its findings bracketed: [您好|greeting] … [不归我管|!forbidden]; a finding
+    that needs a person's review (low recognition confidence) ends in ``?``."""
     lines = [f"{report.transcript_id}: score {report.score:g} {'PASS' if report.passed else 'FAIL'}"]
     for index, utterance in enumerate(transcript.utterances):
         marks = sorted(_span_findings(report, index, utterance.text), key=lambda f: (f.start, -f.end))
@@ -105,7 +114,7 @@ def render_text(transcript: Transcript, report: Report) -> str:
         for f in marks:
             if f.start < cursor:
                 continue  # nested or overlapping: the outer mark is shown
-            label = ("!" if f.kind != "hit" else "") + f.stage
+            label = ("!" if f.kind != "hit" else "") + f.stage + ("?" if f.needs_review else "")
             out.append(utterance.text[cursor : f.start])
             out.append(f"[{utterance.text[f.start:f.end]}|{label}]")
             cursor = f.end
