@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -238,13 +239,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     runners.update(TOOL_RUNNERS)
     try:
         return runners[args.command](args)
+    except BrokenPipeError:  # the reader went away (| head): not an error, and before OSError
+        try:
+            sys.stdout = open(os.devnull, "w")  # nothing more to flush into the closed pipe at exit
+        except OSError:
+            pass
+        return 0
     except (ServiceCheckError, InputError, OSError) as exc:
         print(f"servicecheck: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
