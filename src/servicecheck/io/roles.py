@@ -24,10 +24,12 @@ DEFAULT_ROLES: dict[str, str] = {
 }
 
 
-# Said by an agent opening a call, seldom by a customer: the role heuristic's cues (docs/inputs.md).
+# How an agent speaks, seldom a customer: opening a call (这里是, 工号, 有什么可以帮您) and serving
+# (帮您, 为您, 请您, 稍等, 抱歉 …). The role heuristic's cues (docs/inputs.md); a pack can replace them.
 DEFAULT_AGENT_CUES: tuple[str, ...] = (
-    "这里是", "欢迎致电", "欢迎来电", "欢迎您致电", "很高兴为您服务", "为您服务", "有什么可以帮您", "有什么可以帮到您",
-    "有什么能帮您", "有什么需要帮助", "请问有什么", "工号", "客服", "坐席", "话务员", "您好",
+    "这里是", "欢迎致电", "欢迎来电", "欢迎您", "很高兴为您服务", "为您服务", "有什么可以帮您", "有什么可以帮到您",
+    "有什么能帮您", "有什么需要帮助", "请问有什么", "请问您", "工号", "为您", "帮您", "给您", "请您", "建议您",
+    "麻烦您", "感谢您", "您的", "您可以", "稍等", "抱歉", "您好",
 )
 
 

@@ -117,9 +117,18 @@ def _roles(turns: list[list[Fragment]], recognised: Recognised, options: ReadOpt
     if not undecided:
         return roles
     if not any(r["role"] == "agent" for r in roles.values()):
-        agent, evidence = _agent_by_cues(undecided, firsts, options.agent_cues)
+        opening = {speaker: [f for turn in firsts[speaker] for f in turn] for speaker in undecided}
+        agent, evidence = _agent_by_cues(undecided, opening, options.agent_cues)
+        by = "agent cues in first turns"
+        if agent is None:  # nobody opened like an agent: who speaks like one over the whole call
+            everything: dict[str, list[Fragment]] = {speaker: [] for speaker in undecided}
+            for turn in turns:
+                if turn[0].speaker in everything:
+                    everything[turn[0].speaker].extend(turn)  # type: ignore[index]
+            agent, evidence = _agent_by_cues(undecided, everything, options.agent_cues)
+            by = "agent cues later in the call"
         if agent is not None:
-            roles[agent] = {"role": "agent", "by": "agent cues in first turns", "evidence": evidence}
+            roles[agent] = {"role": "agent", "by": by, "evidence": evidence}
         else:
             agent = undecided[0]
             roles[agent] = {"role": "agent", "by": "first speaker (no agent cues found)"}
@@ -129,16 +138,16 @@ def _roles(turns: list[list[Fragment]], recognised: Recognised, options: ReadOpt
 
 
 def _agent_by_cues(
-    speakers: list[str], firsts: dict[str, list[list[Fragment]]], cues: Sequence[str]
+    speakers: list[str], said: dict[str, list[Fragment]], cues: Sequence[str]
 ) -> tuple[Optional[str], list[str]]:
-    """The speaker whose first turns hold the most distinct cues; ties go to the earlier speaker."""
+    """The speaker whose fragments hold the most distinct cues; ties go to the earlier speaker."""
     best: Optional[str] = None
     best_cues: list[str] = []
     for speaker in speakers:
-        text = "".join(f.text for turn in firsts[speaker] for f in turn)
-        said = [cue for cue in cues if cue and cue in text]
-        if len(said) > len(best_cues):
-            best, best_cues = speaker, said
+        text = "".join(f.text for f in said[speaker])
+        found = [cue for cue in cues if cue and cue in text]
+        if len(found) > len(best_cues):
+            best, best_cues = speaker, found
     return best, best_cues
 
 
