@@ -112,9 +112,10 @@ def test_jsonl_is_streamed(tmp_path):
 
     from servicecheck.io.jsonl import iter_jsonl
 
-    from servicecheck.io import _Converter, ReadOptions
+    from servicecheck.io import ReadOptions
+    from servicecheck.io.convert import Converter
 
-    records = iter_jsonl(Exploding(), "<stream>", _Converter("auto", ReadOptions(), "<stream>", "stream"))
+    records = iter_jsonl(Exploding(), "<stream>", Converter("auto", ReadOptions(), "<stream>", "stream"))
     assert next(records).transcript.id == "first"
 
 
