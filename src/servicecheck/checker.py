@@ -146,6 +146,9 @@ class Checker:
             for stage in self._stages
         }
         self._unmatched_score_lines: dict = {}  # see score_report
+        card = self.pack.scorecard
+        self._pass_mark = card.pass_mark if card is not None else self.pack.pass_mark
+        self._total = card.total if card is not None else 100.0
         # Stage → the anchor all its rules share (see _decide_anchored_in_priority_order).
         anchors_of: dict[str, set] = {}
         for compiled in self.compiled.rules:
@@ -572,6 +575,8 @@ class Checker:
             notes=tuple(context.notes),
             metadata=call.metadata,
             needs_review=any(f.needs_review for f in findings),
+            pass_mark=self._pass_mark,
+            total=self._total,
         )
 
     def _stage_results(self, findings: list[Finding], utterances) -> list[StageResult]:

@@ -233,6 +233,8 @@ class Report(_Frozen):
 
     ``metadata`` is the transcript's (agent, queue, date …, and for recogniser input how each role
     was decided), so results can be grouped; ``needs_review`` is True when some finding needs a person.
+    ``total`` and ``pass_mark`` are the scorecard's (what the score counts down from, and what passes):
+    with them a report says why a call failed without the pack at hand.
     """
 
     transcript_id: str
@@ -248,6 +250,8 @@ class Report(_Frozen):
     notes: tuple[str, ...] = ()
     metadata: dict[str, Any] = Field(default_factory=dict)
     needs_review: bool = False
+    pass_mark: Optional[float] = None
+    total: Optional[float] = None
 
     def __hash__(self) -> int:
         # Hashable like every other frozen result, although ``metadata`` (a dict) is not: equal reports

@@ -160,4 +160,5 @@ def agent_hangup(check, ctx: CheckContext) -> list:
     if closing.intersection(last_agent):
         return []
     last = len(utterances) - 1
-    return [ctx.finding(check, last, f"通话以坐席发言结束，最后 {check.window} 句坐席发言中没有结束语")]
+    word = "会话" if ctx.transcript.channel == "online" else "通话"
+    return [ctx.finding(check, last, f"{word}以坐席发言结束，最后 {check.window} 句坐席发言中没有结束语")]
