@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--format", choices=("html", "text"), default="html")
     render.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
 
+    report = commands.add_parser(
+        "report", help="a batch overview (index.html) and a page per call, for a QA team's browser"
+    )
+    report.add_argument("paths", nargs="+", metavar="PATH", help="transcripts (any input format) or check reports")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder to write")
+    report.add_argument("--pack", default="bank-cn")
+    report.add_argument("--redact", action="store_true", help="mask card, ID and phone numbers in every page")
+    report.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
+    _input_options(report)
+
     explain = commands.add_parser("explain", help="show every candidate match in a sentence and its fate")
     explain.add_argument("text", help="one utterance")
     explain.add_argument("--pack", default="bank-cn")
@@ -195,6 +205,44 @@ def _run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    from .checker import Checker
+    from .io import iter_records
+    from .pages.batch import checked_with_transcripts, is_report_file, read_reports, write_batch_report
+    from .summary import BatchSummary
+
+    checker = Checker(args.pack, role_map=_role_map(args))
+    options = _read_options(args, checker)
+    redact = None
+    if args.redact:
+        from .privacy import redact_pair
+
+        redact = redact_pair
+
+    def items():
+        for path in args.paths:
+            if path != "-" and is_report_file(Path(path)):
+                yield from read_reports(Path(path))
+            else:
+                records = iter_records([path], format=args.input_format, options=options)
+                yield from checked_with_transcripts(checker, records, args.workers)
+
+    summary = BatchSummary(checker.pack)
+    index = write_batch_report(
+        items(),
+        args.output,
+        summary,
+        pack_id=checker.pack.id,
+        pack_version=checker.pack.version,
+        pass_mark=checker.pack.scorecard.pass_mark if checker.pack.scorecard else checker.pack.pass_mark,
+        redact=redact,
+    )
+    print(f"servicecheck: {summary.calls} checked, {summary.errors} could not be read; open {index}", file=sys.stderr)
+    if summary.errors and not summary.calls:
+        return 2
+    return 1 if summary.errors else 0
+
+
 def _run_explain(args: argparse.Namespace) -> int:
     from .checker import Checker
     from .render import table
@@ -233,7 +281,13 @@ def _run_schema(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    runners = {"check": _run_check, "schema": _run_schema, "explain": _run_explain, "render": _run_render}
+    runners = {
+        "check": _run_check,
+        "schema": _run_schema,
+        "explain": _run_explain,
+        "render": _run_render,
+        "report": _run_report,
+    }
     from .tools import TOOL_RUNNERS
 
     runners.update(TOOL_RUNNERS)
