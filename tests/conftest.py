@@ -77,3 +77,28 @@ def servicecheck_script() -> Path:
         if (bin_dir / name).exists():
             return bin_dir / name
     pytest.fail(f"the servicecheck console script is not installed in {bin_dir}")
+
+
+# Turns for generated chats: greetings, service, forbidden phrases, closings, in varying mixes.
+_OPENINGS = ("您好，很高兴为您服务", "您好，我是客服小王，工号{n}", "在的亲", "您好")
+_AGENT_TURNS = ("好的，请您稍等，我帮您查询一下", "抱歉让您久等了", "这个不归我管", "我也没办法", "您的订单已经发货了", "嗯")
+_CUSTOMER_TURNS = ("我的快递怎么还没到？", "退款什么时候到账", "你们怎么回事，东西坏了", "好的")
+_CLOSINGS = ("请问还有什么可以帮您？", "感谢您的耐心等待，祝您生活愉快，再见", "", "再见")
+
+
+def generated_chat(number: int, agents: int = 12) -> dict:
+    """An online chat made up from ``number`` (the same every run): the customer writes first, the agent
+    may or may not greet, shirk or close; every seventh chat names no agent, the others one of ``agents``."""
+    import random
+
+    pick = random.Random(number)
+    turns = [("customer", pick.choice(_CUSTOMER_TURNS)), ("agent", pick.choice(_OPENINGS).format(n=1000 + number % 50))]
+    for _ in range(pick.randint(1, 4)):
+        turns += [("customer", pick.choice(_CUSTOMER_TURNS)), ("agent", pick.choice(_AGENT_TURNS))]
+    closing = pick.choice(_CLOSINGS)
+    if closing:
+        turns.append(("agent", closing))
+    chat = call(*turns, id=f"chat-{number:04d}", channel="online")
+    if number % 7:
+        chat["metadata"] = {"agent_id": f"A{number % agents:02d}"}
+    return chat

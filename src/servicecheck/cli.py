@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .errors import InputError, ServiceCheckError
+from .schemas import SCHEMAS
 
 SEVERITIES = ("info", "minor", "major", "critical")
 
@@ -33,8 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check transcripts and print reports")
     check.add_argument("paths", nargs="+", metavar="PATH", help="transcripts in any input format (docs/inputs.md); - for stdin")
     check.add_argument("--pack", default="bank-cn", help="built-in pack id or a pack YAML file")
-    check.add_argument("--format", choices=("json", "jsonl", "table"), default="json")
+    check.add_argument(
+        "--format", choices=("json", "jsonl", "table", "csv"), default="json",
+        help="table ends with a batch summary when there is more than one call; csv: one row per finding",
+    )
     check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
+    check.add_argument("--output", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)")
+    check.add_argument(
+        "--summary", type=Path, default=None, metavar="FILE",
+        help="also write one CSV row per call (score, verdict, failed items, errors); with --format csv "
+        "and --output the default is <output stem>.calls.csv beside it",
+    )
+    check.add_argument("--excel", action="store_true", help="start CSV output with a UTF-8 byte order mark for Excel")
     _input_options(check)
     check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
@@ -62,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--speaker", choices=("agent", "customer", "other"), default="agent")
     explain.add_argument("--format", choices=("table", "json"), default="table")
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of the pack language")
+    schema = commands.add_parser("schema", help="print a JSON Schema: the pack language, a transcript or a report")
+    schema.add_argument("kind", nargs="?", choices=SCHEMAS, default="pack", help="which schema (default: pack)")
     schema.add_argument("--output", type=Path, default=None)
 
     from .tools import add_tool_commands
@@ -138,45 +150,42 @@ def _progress(iterable, enabled: bool):
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
     from .batch import RecordError
     from .checker import Checker
     from .io import iter_records
     from .model import severity_at_least
-    from .render import report_table
+    from .output import CallsCsv, ResultSink, open_output
 
     checker = Checker(args.pack, role_map=_role_map(args))
-    out = sys.stdout
     reports = failed = 0
     worst_hit = False
-    collected = []
     records = iter_records(args.paths, format=args.input_format, options=_read_options(args, checker))
     results = checker.check_many(records, workers=args.workers)
-    for result in _progress(results, not args.no_progress):
-        if isinstance(result, RecordError):
-            failed += 1
-            where = ", ".join(x for x in (result.source, f"line {result.line}" if result.line else None) if x)
-            message = result.error if result.error.startswith(result.source or "\0") else f"{where}: {result.error}"
-            print(f"servicecheck: {message}", file=sys.stderr)
-            row = result.model_dump(mode="json")
-        else:
-            reports += 1
-            if args.fail_on and any(
-                f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in result.findings
-            ):
-                worst_hit = True
-            row = result.model_dump(mode="json")
-        if args.format == "jsonl":
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        elif args.format == "table":
+    with ExitStack() as files:
+        out = open_output(files, args.output) if args.output else sys.stdout
+        sink = ResultSink(args.format, checker.pack, out, bom=args.excel)
+        summary_path = args.summary
+        if summary_path is None and args.format == "csv" and args.output is not None:
+            summary_path = args.output.with_name(args.output.stem + ".calls.csv")
+        calls = CallsCsv(open_output(files, summary_path), checker.pack, bom=args.excel) if summary_path else None
+        for result in _progress(results, not args.no_progress):
             if isinstance(result, RecordError):
-                out.write(f"== record {result.index} ({result.source}, line {result.line}): ERROR {result.error}\n\n")
+                failed += 1
+                where = ", ".join(x for x in (result.source, f"line {result.line}" if result.line else None) if x)
+                message = result.error if result.error.startswith(result.source or "\0") else f"{where}: {result.error}"
+                print(f"servicecheck: {message}", file=sys.stderr)
             else:
-                out.write(report_table(result) + "\n")
-        else:
-            collected.append(row)
-    if args.format == "json" and collected:
-        payload = collected[0] if len(collected) == 1 else collected
-        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+                reports += 1
+                if args.fail_on and any(
+                    f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in result.findings
+                ):
+                    worst_hit = True
+            sink.add(result)
+            if calls is not None:
+                calls.add(result)
+        sink.close()
     if failed:
         print(f"servicecheck: {reports} checked, {failed} could not be read or checked", file=sys.stderr)
     if failed and not reports:
@@ -268,9 +277,9 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from .pack import pack_json_schema
+    from .schemas import json_schema
 
-    text = json.dumps(pack_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(json_schema(args.kind), ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

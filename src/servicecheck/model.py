@@ -18,6 +18,8 @@ Channel = Literal["phone", "online"]
 FindingKind = Literal["hit", "violation", "missing"]
 Severity = Literal["info", "minor", "major", "critical"]
 
+REPORT_SCHEMA_VERSION = "1"  # see Report.schema_version
+
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "minor": 1, "major": 2, "critical": 3}
 
 
@@ -235,6 +237,11 @@ class Report(_Frozen):
     was decided), so results can be grouped; ``needs_review`` is True when some finding needs a person.
     ``total`` and ``pass_mark`` are the scorecard's (what the score counts down from, and what passes):
     with them a report says why a call failed without the pack at hand.
+
+    ``schema_version`` versions the layout of a report as written out (``docs/report.schema.json``):
+    it changes when a field is renamed or removed, or its meaning or values change, so that stored
+    reports can be read correctly later; fields added with a default do not change it. It is the last
+    field, so reports written before it existed keep their order.
     """
 
     transcript_id: str
@@ -252,6 +259,7 @@ class Report(_Frozen):
     needs_review: bool = False
     pass_mark: Optional[float] = None
     total: Optional[float] = None
+    schema_version: str = REPORT_SCHEMA_VERSION
 
     def __hash__(self) -> int:
         # Hashable like every other frozen result, although ``metadata`` (a dict) is not: equal reports
