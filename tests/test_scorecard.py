@@ -314,7 +314,8 @@ def test_cli_json_contains_the_breakdown(tmp_path, capsys):
     items = {i["item"]: i for i in report["breakdown"]}
     assert items["forbidden"]["vetoed"] is True
     assert {report["findings"][n]["stage"] for n in items["forbidden"]["findings"]} == {"forbidden"}
-    assert {report["findings"][n]["rule_id"] for n in items["closing"]["findings"]} >= {"required_stage"}
+    missing = {report["findings"][n]["stage"] for n in items["required_stages"]["findings"]}
+    assert "closing" in missing and all(report["findings"][n]["kind"] == "missing" for n in items["required_stages"]["findings"])
 
 
 def test_cached_lines_of_unmatched_items_change_nothing():
