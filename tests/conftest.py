@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The real-browser fixtures `chromium` and `browser_page` (tests/browser.py, docs/testing.md).
+from browser import browser_page, chromium  # noqa: F401
+
 settings.register_profile(
     "ci",
     max_examples=500,
