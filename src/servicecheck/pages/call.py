@@ -114,10 +114,11 @@ def _scorecard(report: Report, numbers: dict[int, int]) -> str:
             f"<a href='#f-{numbers[id(report.findings[i])]}'>{escape(finding_ref(report.findings[i]))}</a>"
             for i in item.findings
         )
-        veto = " <b class=fail>一票否决</b>" if item.vetoed else ""
         css = " class=lost" if item.deducted or item.vetoed else ""
+        deducted = "<b class=fail>一票否决</b>" if item.vetoed else f"{item.deducted:g}"
+        veto = "（一票否决项）" if item.veto and not item.vetoed and item.points == 0 else ""
         rows.append(
-            f"<tr{css}><td>{escape(item.name)}{veto}</td><td>{item.points:g}</td><td>{item.deducted:g}</td>"
+            f"<tr{css}><td>{escape(item.name)}{veto}</td><td>{item.points:g}</td><td>{deducted}</td>"
             f"<td>{links}</td></tr>"
         )
     rows.append("</table></section>")
