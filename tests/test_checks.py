@@ -922,7 +922,7 @@ def test_the_yaml_examples_in_the_checks_guide_are_valid(tmp_path):
     checks = [c for b in blocks if isinstance(b, list) for c in b]
     checks += [c for b in blocks if isinstance(b, dict) and "extends" not in b for c in b.get("checks", [])]
     assert {c["type"] for c in checks} == {
-        "position", "sequence", "conditional", "pattern", "answer_delay", "silence", "interruption",
+        "position", "sequence", "conditional", "pattern", "personal_data", "answer_delay", "silence", "interruption",
         "speech_rate", "agent_hangup",
     }
     for definition in checks:

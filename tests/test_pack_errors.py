@@ -108,7 +108,7 @@ def test_a_check_without_a_type_lists_the_types():
         (
             "checks[0]",
             (
-                "a check needs a type: one of position, sequence, conditional, pattern, answer_delay, silence, "
+                "a check needs a type: one of position, sequence, conditional, pattern, personal_data, answer_delay, silence, "
                 "interruption, speech_rate, agent_hangup"
             ),
         )

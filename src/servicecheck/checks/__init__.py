@@ -1,4 +1,4 @@
-"""Process checks over a whole call: position, sequence, conditional, pattern and timing.
+"""Process checks over a whole call: position, sequence, conditional, pattern, personal data and timing.
 
 Each check kind is a function ``run(check, ctx) -> list[Finding]``; ``run_checks`` dispatches on the
 check's ``type``. A stage's ``position`` in the pack is shorthand for a position check.
@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..model import Finding
 from ..pack.schema import Pack, PositionCheck
-from . import conditional, pattern, position, sequence, timing
+from . import conditional, pattern, personal_data, position, sequence, timing
 from .base import CheckContext
 
 RUNNERS: dict[str, Callable] = {
@@ -18,6 +18,7 @@ RUNNERS: dict[str, Callable] = {
     "sequence": sequence.run,
     "conditional": conditional.run,
     "pattern": pattern.run,
+    "personal_data": personal_data.run,
     "answer_delay": timing.answer_delay,
     "silence": timing.silence,
     "interruption": timing.interruption,

@@ -329,6 +329,31 @@ class PatternCheck(_CheckBase):
     regex: list[str] = Field(min_length=1)
 
 
+PersonalDataKind = Literal["bank_card", "id_number", "mobile", "email", "hkid"]
+
+
+class PersonalDataCheck(_CheckBase):
+    """Personal data a speaker must never read out in full: card, ID and mobile numbers, HKIDs, e-mail
+    addresses, found however the recogniser wrote the digits (１３８, 幺三八, 六二二二 零二一二 …);
+    check digits raise the confidence (see servicecheck.privacy)."""
+
+    type: Literal["personal_data"]
+    stage: str = "privacy"
+    speaker: SpeakerSel = "agent"
+    kinds: list[PersonalDataKind] = Field(
+        default_factory=lambda: ["bank_card", "id_number", "mobile", "hkid"],
+        min_length=1,
+        description="what to report: bank_card, id_number, mobile, email, hkid (default all but email)",
+    )
+    min_confidence: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="report detections at least this sure: 0.95 a number whose check digit holds, "
+        "0.6-0.7 one whose check fails, 0.5 an HKID without its check character",
+    )
+
+
 class AnswerDelayCheck(_CheckBase):
     """The first agent utterance must start within ``max_seconds`` of the start of the recording."""
 
@@ -387,6 +412,7 @@ Check = Annotated[
         SequenceCheck,
         ConditionalCheck,
         PatternCheck,
+        PersonalDataCheck,
         AnswerDelayCheck,
         SilenceCheck,
         InterruptionCheck,
