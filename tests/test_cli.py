@@ -224,10 +224,10 @@ def test_table_says_why_a_call_failed(capsys):
         "  - 一票否决 veto forbidden 服务禁语（一票否决）: forbidden.shirk.not_my_job@2, "
         "forbidden.shirk.do_it_yourself@4, forbidden.shirk.helpless@4"
     )
-    assert lines[1] == "  - the veto set the score to 0 (without it 85)"
+    assert lines[1] == "  - the veto set the score to 0 (without it 65)"
     # ... and every item that deducted points
-    assert "  - -10 opening 开场问候与自报家门: required_stage(greeting), greeting_first@0" in lines
-    assert "  - -5 closing 结束与其他需求: required_stage(closing)" in lines
+    assert "  - -30 required_stages 必需环节（问候、自报家门、结束语）: required_stage(greeting), required_stage(closing)" in lines
+    assert "  - -5 opening 开场问候与自报家门: greeting_first@0" in lines
     assert "== batch summary" not in out  # one call: no summary
 
 
@@ -237,7 +237,8 @@ def test_table_score_items_name_their_findings(capsys):
     assert items["forbidden"].endswith(
         "VETO  forbidden.shirk.not_my_job@2, forbidden.shirk.do_it_yourself@4, forbidden.shirk.helpless@4"
     )
-    assert items["opening"].endswith("required_stage(greeting), greeting_first@0")
+    assert items["opening"].endswith("greeting_first@0")
+    assert items["required_stages"].endswith("required_stage(greeting), required_stage(closing)")
     findings = next(block for block in _blocks(out) if block.startswith("kind"))
     assert any(line.split()[3:5] == ["greeting_first", "0"] for line in findings.splitlines())
 
@@ -249,16 +250,18 @@ def test_table_of_a_passing_call_gives_no_reasons(capsys):
 
 def test_table_below_the_pass_mark_says_so(capsys, tmp_path):
     curt = call(("agent", "请讲"), ("customer", "你们太慢了，什么态度！"), ("agent", "查一下"), id="curt")
-    path = tmp_path / "curt.json"  # no greeting, no empathy, no closing, nothing forbidden: 70 < 80
+    path = tmp_path / "curt.json"  # no greeting, self-introduction, empathy or closing, nothing forbidden: 40 < 80
     path.write_text(json.dumps(curt, ensure_ascii=False), encoding="utf-8")
     _, out, _ = _run(capsys, "check", str(path), "--format", "table")
     why = next(block for block in _blocks(out) if block.startswith("failed because:"))
     assert "veto" not in why
     assert why.splitlines()[1:] == [
-        "  - -15 opening 开场问候与自报家门: required_stage(greeting), required_stage(self_intro), greeting_first@0",
+        "  - -45 required_stages 必需环节（问候、自报家门、结束语）: required_stage(greeting), "
+        "required_stage(self_intro), required_stage(closing)",
+        "  - -5 opening 开场问候与自报家门: greeting_first@0",
         "  - -5 listening 倾听与共情: complaint_empathy@1",
-        "  - -10 closing 结束与其他需求: required_stage(closing), agent_hangup@2",
-        "  - score 70 is below the pass mark 80",
+        "  - -5 closing 结束与其他需求: agent_hangup@2",
+        "  - score 40 is below the pass mark 80",
     ]
 
 
@@ -404,7 +407,7 @@ def test_csv_every_finding_and_the_calls_file_beside(capsys, tmp_path):
     assert good["agent_id"] == "A1024" and int(good["hits"]) > 0 and good["error"] == ""
     assert bad["line"] == "2" and bad["source"] == str(mixed) and bad["error"] and bad["score"] == ""
     assert (rude["score"], rude["passed"], rude["vetoed"]) == ("0.0", "false", "true")
-    assert rude["failed_items"] == "opening -10; closing -5; forbidden veto"
+    assert rude["failed_items"] == "required_stages -45; forbidden veto"
     assert (rude["violations"], rude["missing"]) == ("1", "3")  # 不归我管; no greeting, self_intro, closing
 
 
