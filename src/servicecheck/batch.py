@@ -81,7 +81,17 @@ def _encodable(text: Optional[str]) -> Optional[str]:
 
 
 def check_one(checker: "Checker", item: Any, index: int) -> Result:
-    """Check one item; any failure becomes a ``RecordError`` (never raises for bad data)."""
+    """Check one item; any failure becomes a ``RecordError`` (never raises for bad data). A checker
+    that redacts masks personal data in error rows too (a message may quote the input)."""
+    result = _check_one(checker, item, index)
+    if checker.redact and isinstance(result, RecordError):
+        from .privacy import redact_record_error
+
+        result = redact_record_error(result)
+    return result
+
+
+def _check_one(checker: "Checker", item: Any, index: int) -> Result:
     source, line = _describe(item)
     try:
         if isinstance(item, Record):
@@ -194,7 +204,12 @@ def run_batch(
     numbered = enumerate(items)
     pending: deque[tuple[Optional[Future], list[tuple[int, Any]]]] = deque()
     warned = False
-    options = {"cache_dir": checker.cache_dir, "role_map": checker.role_map, "limits": checker.limits}
+    options = {
+        "cache_dir": checker.cache_dir,
+        "role_map": checker.role_map,
+        "limits": checker.limits,
+        "redact": checker.redact,
+    }
     broken = False
     with ProcessPoolExecutor(
         max_workers=workers,

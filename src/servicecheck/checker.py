@@ -68,8 +68,11 @@ class Checker:
         role_map: Optional[RoleMap] = None,
         cache_size: int = 16384,
         limits: Optional[Limits] = None,
+        redact: bool = False,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        # Reports come out with card, ID and phone numbers masked (checking still reads the original).
+        self.redact = redact
         self.pack_hash = pack_hash(self.pack)
         settings = self.pack.input
         pack_roles = RoleMap(settings.role_map)
@@ -561,7 +564,7 @@ class Checker:
         if carries_recognition(utterances):
             findings = annotate(findings, utterances, self.pack.review.min_confidence, self._untextual)
         score, passed, breakdown = score_report(self.pack, findings, self._unmatched_score_lines)
-        return Report(
+        report = Report(
             transcript_id=call.id,
             pack_id=self.pack.id,
             pack_version=self.pack.version,
@@ -578,6 +581,11 @@ class Checker:
             pass_mark=self._pass_mark,
             total=self._total,
         )
+        if self.redact:
+            from .privacy import redact_report
+
+            report = redact_report(report, call)
+        return report
 
     def _stage_results(self, findings: list[Finding], utterances) -> list[StageResult]:
         """One result per enabled stage; a required stage with no hit adds a ``missing`` finding."""

@@ -47,12 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--excel", action="store_true", help="start CSV output with a UTF-8 byte order mark for Excel")
     _input_options(check)
+    check.add_argument("--redact", action="store_true", help="mask card, ID and phone numbers in the output")
     check.add_argument("--workers", type=int, default=1, help="processes to check on (default 1)")
     check.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     render = commands.add_parser("render", help="the call with every finding marked (HTML page or text)")
     render.add_argument("path", metavar="PATH", help="one transcript (any input format); - for stdin")
     render.add_argument("--pack", default="bank-cn")
+    render.add_argument("--redact", action="store_true", help="mask card, ID and phone numbers on the page")
     _input_options(render)
     render.add_argument("--format", choices=("html", "text"), default="html")
     render.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
@@ -158,7 +160,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from .model import severity_at_least
     from .output import CallsCsv, ResultSink, open_output
 
-    checker = Checker(args.pack, role_map=_role_map(args))
+    checker = Checker(args.pack, role_map=_role_map(args), redact=args.redact)
     reports = failed = 0
     worst_hit = False
     records = iter_records(args.paths, format=args.input_format, options=_read_options(args, checker))
@@ -203,6 +205,10 @@ def _run_render(args: argparse.Namespace) -> int:
     options = _read_options(args, checker)
     for transcript in read_transcripts(args.path, format=args.input_format, options=options):
         report = checker.check(transcript)
+        if args.redact:
+            from .privacy import redact_pair
+
+            transcript, report = redact_pair(transcript, report)  # type: ignore[assignment]
         pages.append((render_html if args.format == "html" else render_text)(transcript, report))
     if not pages:
         raise InputError("no transcript to render", source=str(args.path))

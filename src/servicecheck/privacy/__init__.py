@@ -8,7 +8,7 @@ Checking always runs on the original text; redaction is for output only (see doc
 """
 
 from .detect import KINDS, PersonalData, classify, find_personal_data
-from .redact import MASK, redact_record_error, redact_report, redact_text, redact_transcript
+from .redact import MASK, redact_pair, redact_record_error, redact_report, redact_text, redact_transcript
 
 __all__ = [
     "KINDS",
@@ -16,6 +16,7 @@ __all__ = [
     "PersonalData",
     "classify",
     "find_personal_data",
+    "redact_pair",
     "redact_record_error",
     "redact_report",
     "redact_text",

@@ -153,3 +153,8 @@ def redact_record_error(error: "RecordError") -> "RecordError":
     """A batch error row with personal data masked in its message (validation errors quote input)."""
     masked = redact_text(error.error)
     return error if masked == error.error else error.model_copy(update={"error": masked})
+
+
+def redact_pair(transcript: Optional[Transcript], report: Report) -> tuple[Optional[Transcript], Report]:
+    """A report and the transcript it came from, both masked (for the pages, which show both)."""
+    return (None if transcript is None else redact_transcript(transcript)), redact_report(report, transcript)
