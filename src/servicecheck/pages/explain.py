@@ -43,7 +43,10 @@ def reason(finding: Finding, names: dict[str, str]) -> str:
     """One line: stage · what the rule is about · how it was recognised (or the check's figures)."""
     stage = names.get(finding.stage, finding.stage)
     if is_check(finding):
-        parts = [stage, finding.message, _check_detail(finding)]
+        detail = _check_detail(finding)
+        for stage_id, name in names.items():  # checks name stages by id: 「greeting」 reads 「问候」
+            detail = detail.replace(f"「{stage_id}」", f"「{name}」")
+        parts = [stage, finding.message, detail]
     else:
         parts = [stage, finding.message, how_recognised(finding)]
     return " · ".join(part for part in parts if part)
