@@ -237,3 +237,18 @@ def test_generated_batch_of_994_chats(checker):
     assert len(summary._scores) <= 101  # whole points only in this pack's scorecard
     assert [c.score for c in summary.worst()] == scores[:10]
     json.dumps(summary.to_dict(), ensure_ascii=False)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    import io
+
+    from servicecheck.csvout import CsvWriter
+
+    out = io.StringIO()
+    writer = CsvWriter(out, ["text", "score"])
+    writer.write({"text": "=HYPERLINK(\"http://x\")", "score": -5})
+    writer.write({"text": "@SUM(A1)", "score": 3})
+    writer.write({"text": "您好", "score": 0})
+    rows = out.getvalue().splitlines()
+    assert rows[1].startswith("\"'=HYPERLINK") and rows[1].endswith(",-5")
+    assert rows[2].startswith("'@SUM") and rows[3] == "您好,0"

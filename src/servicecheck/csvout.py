@@ -25,11 +25,18 @@ CALL_COLUMNS = (
 )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """A value as a cell. Text that a spreadsheet would run as a formula (=, +, -, @ first: a
+    transcript is untrusted input) gets a leading apostrophe, as OWASP advises for CSV exports."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 
