@@ -51,7 +51,7 @@ def inputs(tmp_path_factory):
         for utterance in json.loads(line)["utterances"]:
             for found in find_personal_data(utterance["text"], kinds=["bank_card", "id_number", "mobile", "hkid"]):
                 secrets.add(found.text if found.kind == "hkid" else _digits(found.text))
-    assert len(secrets) >= 5
+    assert len(secrets) >= 4  # the synthetic call: two cards, an ID and a mobile, in several spellings
     return path, secrets
 
 
