@@ -141,7 +141,8 @@ def export_tasks(
         }
         if checker is not None:
             task["predictions"] = [prediction(checker, transcript)]
-        if gold and isinstance(item, dict) and item.get("labels"):
+        if gold and isinstance(item, dict) and isinstance(item.get("labels"), list):
+            # A call labelled with no stage is still a reviewed call: it gets an (empty) annotation.
             try:
                 result = regions_from_labels(transcript.utterances, item["labels"])
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
