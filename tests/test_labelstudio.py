@@ -258,6 +258,30 @@ def test_kappa_edges_and_degenerate_cases():
     assert cohen_kappa([]) is None
 
 
+def test_annotator_agreement_on_doubly_annotated_tasks():
+    """Four calls: both annotators mark a greeting in two, only the first in one, neither in one;
+    they agree on closing everywhere. A singly annotated task and a cancelled second opinion do not count."""
+    greet, close = _region("g", "0", "0", 0, 2, "您好"), _region("c", "2", "2", 0, 2, "感谢", "closing")
+
+    def task(n, first, second, cancelled=False):
+        return {"id": n, "data": {"call_id": f"c{n}", "utterances": UTTERANCES}, "annotations": [
+            {"id": 10 * n, "completed_by": 1, "result": first},
+            {"id": 10 * n + 1, "completed_by": 2, "result": second, "was_cancelled": cancelled}]}
+
+    export = [task(1, [greet, close], [greet, close]), task(2, [greet, close], [greet, close]),
+              task(3, [greet], []), task(4, [], []), task(5, [greet], [], cancelled=True),
+              {"id": 6, "data": {"call_id": "c6", "utterances": UTTERANCES}, "annotations": [{"id": 60, "result": [greet]}]}]
+    _, report = import_annotations(export)
+    result = annotator_agreement(report, ["greeting", "closing", "empathy"])
+    assert result.calls == 4 and result.pairs == [(1, 2)] * 4
+    greeting = result.stages["greeting"]
+    assert (greeting.both, greeting.first_only, greeting.second_only, greeting.neither) == (2, 1, 0, 1)
+    assert greeting.kappa == pytest.approx(0.5)  # po 0.75, pe 0.5
+    assert result.stages["closing"].kappa == 1.0
+    assert result.stages["empathy"].kappa is None and "absent in all 4" in result.stages["empathy"].why_undefined
+    assert list(result.stages) == ["greeting", "closing", "empathy"]
+
+
 def test_eval_reports_kappa_on_stage_presence(checker):
     calls = [
         {**CALL, "id": "a", "labels": [{"stage": "greeting", "utterance": 0, "text": "您好"}]},

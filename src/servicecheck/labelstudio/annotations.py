@@ -235,6 +235,8 @@ def import_annotations(
                     labels=labels,
                 )
             )
+        if call_id in report.annotations:  # agreement keys on the call id: the later task wins there
+            report.warnings.append(f"{where}: call id {call_id!r} is in an earlier task too")
         report.annotations[call_id] = read
         chosen_at, _ = _choose(live, choose, where, report)
         chosen = read[[n for n, _ in live].index(chosen_at)]
