@@ -368,3 +368,24 @@ def test_import_names_rejected_regions_and_exits_1(tmp_path, capsys):
     assert main(["labelstudio", "import", str(export), "-o", str(tmp_path / "g.jsonl")]) == 1
     err = capsys.readouterr().err
     assert "task 101" in err and "'x9'" in err
+
+
+def test_the_documented_paragraphs_export_reads():
+    """The shape of research/asr-formats.md 6.2: string indices, predictions beside annotations, extra keys."""
+    utterances = [
+        {"speaker": "agent", "text": "您好，这里是星海银行信用卡中心，工号2031，请问有什么可以帮您？", "start": 0.88, "end": 6.2},
+        {"speaker": "customer", "text": "我的卡丢了，卡号是6212345678901234569。", "start": 7.1, "end": 12.4},
+    ]
+    task = {
+        "id": 101, "inner_id": 1, "project": 3, "total_annotations": 1, "drafts": [], "meta": {},
+        "data": {"call_id": "call_0001", "utterances": utterances},
+        "predictions": [{"model_version": "x", "result": [_region("p2", "0", "0", 16, 22, "工号2031", "self_intro")]}],
+        "annotations": [{"id": 2002, "was_cancelled": False, "ground_truth": False, "completed_by": 7, "lead_time": 9.5,
+                         "result": [{**_region("p1", "0", "0", 0, 2, "您好"), "origin": "prediction"},
+                                    {"id": "t", "from_name": "note", "to_name": "dialogue", "type": "textarea",
+                                     "value": {"text": ["ok"]}}]}],
+    }
+    [call], report = import_annotations([task])
+    assert call == {"id": "call_0001", "channel": "phone", "utterances": utterances,
+                    "labels": [{"stage": "greeting", "utterance": 0, "text": "您好", "occurrence": 0}]}
+    assert report.ignored_results == 1 and report.rejected == [] and report.chosen == {"call_0001": 2002}
