@@ -3,6 +3,9 @@
 Utterance level: a finding of stage S in utterance i against a gold label of S at i. Span level: a
 predicted span and a gold span of the same stage and utterance match when their offsets overlap.
 
+Call level: Cohen's kappa between the pack and the gold on whether each stage is present in each
+call (see agreement.py), the agreement figure reviewers are used to.
+
 Gold labels of a stage the pack does not have, or has switched off, are misses: a pack is measured
 against the standard the labels describe, not only against what it happens to look for. Labels may
 be kept apart from the dialogues: a row ``{"id", "file", "labels"}`` takes dialogue ``id`` from the
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from .agreement import Presence, format_kappa
 from .checker import Checker
 from .errors import InputError
 from .io.records import transcript_from_dict
@@ -62,6 +66,7 @@ class Evaluation:
     stages: list[str]
     utterance: dict[str, Counts] = field(default_factory=dict)
     span: dict[str, Counts] = field(default_factory=dict)
+    presence: dict[str, Presence] = field(default_factory=dict)  # stage -> calls by (pack, gold) presence
     errors: list[dict[str, Any]] = field(default_factory=list)  # false positives and negatives
     rule_hits: Counter = field(default_factory=Counter)
     rules: list[str] = field(default_factory=list)
@@ -115,6 +120,9 @@ class Evaluation:
                 "stages": {s: self.span[s].as_dict() for s in self.stages},
                 "micro": self.micro("span").as_dict(),
                 "macro_f1": round(self.macro_f1("span"), 4),
+            },
+            "call_level": {
+                "stages": {s: self.presence[s].as_dict("pack", "gold") for s in self.stages},
             },
             "rule_hits": {r: self.rule_hits.get(r, 0) for r in self.rules},
             "rules_never_fired": [r for r in self.rules if not self.rule_hits.get(r)],
@@ -253,6 +261,7 @@ def evaluate(
     for stage in stages:
         result.utterance[stage] = Counts()
         result.span[stage] = Counts()
+        result.presence[stage] = Presence()
     known_rules = set(rule_ids)
     for item in gold:
         row = _as_row(item, source)
@@ -275,6 +284,7 @@ def _unscored(result: Evaluation, stage: str, enabled: bool | None, labels: int)
         result.stages.append(stage)
         result.utterance[stage] = Counts()
         result.span[stage] = Counts()
+        result.presence[stage] = Presence(neither=result.calls - 1)  # the calls before had it nowhere
     result.unscored[stage]["labels"] += labels
 
 
@@ -314,6 +324,10 @@ def _score_call(
 
     for key in set(gold_spans) | set(predicted):
         _count(result, transcript.id, texts, key, gold_spans.get(key, []), predicted.get(key, []))
+    pack_present = {stage for _, stage in predicted}
+    gold_present = {stage for _, stage in gold_spans}
+    for stage in result.stages:
+        result.presence[stage].add(stage in pack_present, stage in gold_present)
 
 
 def _count(
@@ -360,18 +374,24 @@ def _count(
 def evaluation_table(result: Evaluation, show_errors: int | None = 50) -> str:
     from .render import clip, table
 
-    def rows(level_table: dict[str, Counts]):
+    def rows(level_table: dict[str, Counts], kappa: bool):
         for stage in result.stages:
             c = level_table[stage]
-            yield [stage, c.tp, c.fp, c.fn, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}"]
+            row = [stage, c.tp, c.fp, c.fn, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}"]
+            yield row + [format_kappa(result.presence[stage])] if kappa else row
 
     parts = ["\n".join(f"warning: {w}" for w in result.warnings)] if result.warnings else []
     for level, level_table in (("utterance", result.utterance), ("span", result.span)):
         micro = result.micro(level)
-        body = list(rows(level_table))
-        body.append(["micro", micro.tp, micro.fp, micro.fn, f"{micro.precision:.3f}", f"{micro.recall:.3f}", f"{micro.f1:.3f}"])
-        body.append(["macro", "", "", "", "", "", f"{result.macro_f1(level):.3f}"])
-        parts.append(f"{level}-level ({result.calls} calls)\n" + table(["stage", "tp", "fp", "fn", "P", "R", "F1"], body))
+        # The kappa column (call-level presence, pack against gold) rides on the utterance table.
+        kappa = level == "utterance"
+        extra = [""] if kappa else []
+        body = list(rows(level_table, kappa))
+        body.append(["micro", micro.tp, micro.fp, micro.fn, f"{micro.precision:.3f}", f"{micro.recall:.3f}", f"{micro.f1:.3f}", *extra])
+        body.append(["macro", "", "", "", "", "", f"{result.macro_f1(level):.3f}", *extra])
+        headers = ["stage", "tp", "fp", "fn", "P", "R", "F1"] + (["kappa"] if kappa else [])
+        title = f"{level}-level ({result.calls} calls)" + ("; kappa: pack vs gold on stage presence per call" if kappa else "")
+        parts.append(title + "\n" + table(headers, body))
     never = [r for r in result.rules if not result.rule_hits.get(r)]
     parts.append(
         "hits per rule\n" + table(["rule", "hits"], [[r, result.rule_hits.get(r, 0)] for r in result.rules])

@@ -1,4 +1,5 @@
-"""CLI commands for QA teams that tune packs: ``eval`` (against gold labels) and ``lint`` (pack hygiene)."""
+"""CLI commands for QA teams that tune packs: ``eval`` (against gold labels), ``lint`` (pack hygiene)
+and ``labelstudio`` (review calls in Label Studio, bring the labels back as gold)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def add_tool_commands(commands: argparse._SubParsersAction) -> None:
     lint.add_argument("pack", metavar="PACK")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     lint.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    from .labelstudio.commands import add_labelstudio_command
+
+    add_labelstudio_command(commands)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -62,4 +67,10 @@ def run_lint(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
-TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint}
+def run_labelstudio(args: argparse.Namespace) -> int:
+    from .labelstudio.commands import run_labelstudio as run
+
+    return run(args)
+
+
+TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio}
