@@ -69,8 +69,10 @@ class Checker:
         cache_size: int = 16384,
         limits: Optional[Limits] = None,
         redact: bool = False,
+        models: bool = True,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.use_models = models  # False: the pack's model rules are left out (``eval`` compares both)
         # Reports come out with card, ID and phone numbers masked (checking still reads the original).
         self.redact = redact
         self.pack_hash = pack_hash(self.pack)
@@ -163,7 +165,15 @@ class Checker:
         }
         # Stages whose rules anchor at both ends (see _anchor_reachable).
         self._mixed_anchors = any(len(anchors) > 1 for anchors in self.compiled.anchored_stages.values())
-        speakers = {rule.speaker for rule in self.compiled.rules}
+        # Model rules (trained classifiers): loaded here, only when the pack has some.
+        self._model_rules = [r for r in self.compiled.rules if r.rule.model is not None] if models else []
+        self._models = None
+        if self._model_rules:
+            from .learn.matcher import ModelRules
+
+            self._models = ModelRules(self._model_rules)
+        live = [r for r in self.compiled.rules if r.rule.model is None or models]
+        speakers = {rule.speaker for rule in live}
         self._matched_speakers = frozenset({"agent", "customer", "other"} if "any" in speakers else speakers)
 
     # -- input ------------------------------------------------------------------------------------------
@@ -226,7 +236,7 @@ class Checker:
                 return reason, []
         else:
             notes = []
-        if rule.negation:
+        if rule.negation and candidate.method != "model":  # a classifier weighs negators itself
             negator = negator_before(self.compiled, view, candidate)
             if negator is not None:
                 return f"前文有否定词「{negator}」", []
@@ -386,6 +396,42 @@ class Checker:
         }
         return self._decide_in_priority_order(view, candidates, anchored, verdicts)
 
+    def _model_hits(
+        self, view: TextView, speaker: str, position: Position, hits: list
+    ) -> list[tuple[Candidate, CompiledRule, list[str]]]:
+        """Hits of the model rules in one utterance, joined to the rule hits by each rule's ``mode``:
+        never over a rule hit of the same stage (the rule's explanation is the better one); with
+        ``fallback`` not at all where a rule of the stage hit."""
+        rules = [
+            r
+            for r in self._model_rules
+            if (r.speaker == "any" or r.speaker == speaker)
+            and (r.window is None or in_window_bounds(r.window, position))
+        ]
+        if not rules or self._models is None:
+            return []
+        by_index = {r.index: r for r in rules}
+        taken: dict[str, DisjointSpans] = {}
+        for candidate, rule, _ in hits:
+            taken.setdefault(rule.stage_id, DisjointSpans()).insert(candidate.start, candidate.end)
+        out = []
+        for candidate in sorted(self._models.candidates(view, rules), key=lambda c: (-c.similarity, c.start)):
+            rule = by_index[candidate.rule]
+            stage_taken = taken.get(rule.stage_id)
+            if rule.rule.model.mode == "fallback" and stage_taken is not None and any(
+                h[1].stage_id == rule.stage_id and h[1].rule.model is None for h in hits
+            ):
+                continue
+            if stage_taken is not None and stage_taken.overlaps(candidate.start, candidate.end):
+                continue
+            reason, notes = self._decide(rule, view, candidate)
+            if reason is not None:
+                continue
+            taken.setdefault(rule.stage_id, DisjointSpans()).insert(candidate.start, candidate.end)
+            out.append((candidate, rule, notes))
+        out.sort(key=lambda h: (h[0].start, h[1].order))
+        return out
+
     def explain(self, text: str, speaker: str = "agent") -> list[dict]:
         """Every candidate match in one utterance and what became of it, for pack authors.
 
@@ -433,7 +479,12 @@ class Checker:
         start, end = view.to_original(candidate.start, candidate.end)
         text = view.original
         method = candidate.method
-        explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
+        review = False
+        if method == "model" and self._models is not None:
+            explanation = self._models.explanation(rule, view.norm[candidate.start : candidate.end], candidate.similarity)
+            review = rule.rule.model.mode == "review"
+        else:
+            explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
         if method in ("fuzzy", "pinyin"):
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
         if rule.rule.lexicon_names:
@@ -460,6 +511,7 @@ class Checker:
                 "pattern": candidate.pattern,
                 "explanation": explanation,
                 "time": time,
+                "needs_review": review,
             }
         )
 
@@ -555,6 +607,13 @@ class Checker:
                         view, candidate, rule, notes, index, utterance.speaker, offsets[index], utterance.start
                     )
                 )
+            if self._models is not None:
+                for candidate, rule, notes in self._model_hits(view, speaker, position, hits):
+                    findings.append(
+                        self._finding(
+                            view, candidate, rule, notes, index, utterance.speaker, offsets[index], utterance.start
+                        )
+                    )
 
         stage_results = self._stage_results(findings, utterances)
         context = CheckContext(

@@ -17,6 +17,15 @@ def add_tool_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--pack", default="bank-cn")
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.add_argument("--errors", type=int, default=50, help="false positives/negatives to list in a table")
+    evaluate.add_argument(
+        "--compare", default=None, metavar="PACK",
+        help="a second pack: per-stage P/R/F1 of both side by side (a pack with model rules is "
+        "always shown with and without them)",
+    )
+
+    from .learn.cli import add_train_command
+
+    add_train_command(commands)
 
     lint = commands.add_parser("lint", help="check a pack for errors and dead or shadowed phrases")
     lint.add_argument("pack", metavar="PACK")
@@ -35,6 +44,10 @@ def run_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, evaluation_table, read_gold
 
     checker = Checker(args.pack)
+    if args.compare is not None or checker._model_rules:
+        from .learn.cli import run_compare
+
+        return run_compare(args, checker)
     result = evaluate(checker, read_gold(args.gold), source=str(args.gold))
     for row in result.row_errors:
         print(f"servicecheck: {row['error']}", file=sys.stderr)
@@ -73,4 +86,10 @@ def run_labelstudio(args: argparse.Namespace) -> int:
     return run(args)
 
 
-TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio}
+def run_train(args: argparse.Namespace) -> int:
+    from .learn.cli import run_train as run
+
+    return run(args)
+
+
+TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio, "train": run_train}

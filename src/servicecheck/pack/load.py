@@ -218,7 +218,7 @@ def parse_yaml(text: str, source: str) -> _Document:
 # -- extends ------------------------------------------------------------------------------------------------
 # What a new entry needs; a child entry without it that overrides nothing is a misspelt override.
 _NEEDS = {"stage": ("name",), "check": ("type",), "item": ("name", "points", "match")}
-_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens")
+_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens", "model")
 # A pack's identity is its own: a child reports its own id and version, never its parent's.
 _NOT_INHERITED = ("id", "version", "extends")
 # How similar a complete new id must be to an inherited one to be worth a lint warning: closer than
@@ -384,6 +384,7 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
     data = document.data
     if not isinstance(data, dict):
         raise PackError(source, [("", "a pack must be a mapping with id, version, stages …")])
+    _anchor_model_paths(data, path.parent)
     parent_ref = data.get("extends")
     if parent_ref is None:
         return data, document
@@ -417,6 +418,32 @@ def _where(document: _Document, loc: tuple) -> str:
     return f"{path} (line {line})" if line else path
 
 
+def _anchor_model_paths(data: dict, folder: Path) -> None:
+    """Make each ``model.path`` of this file's rules absolute, relative to this file: a child pack and
+    its parent each name models beside themselves, and a worker process given the pack as content
+    finds them too."""
+    for stage in data.get("stages") or []:
+        for rule in (stage.get("rules") or []) if isinstance(stage, dict) else []:
+            model = rule.get("model") if isinstance(rule, dict) else None
+            if isinstance(model, dict) and isinstance(model.get("path"), str) and model["path"]:
+                if not Path(model["path"]).is_absolute():
+                    model["path"] = str((folder / model["path"]).resolve())
+
+
+def _model_problems(pack: Pack) -> list[tuple[tuple, str]]:
+    """``model`` rules whose folder holds no trained model (checked at load, not at the first call)."""
+    from ..learn.files import missing_model_files
+
+    problems = []
+    for s, stage in enumerate(pack.stages):
+        for r, rule in enumerate(stage.rules):
+            if rule.model is not None and rule.enabled and stage.enabled:
+                missing = missing_model_files(Path(rule.model.path))
+                if missing:
+                    problems.append((("stages", s, "rules", r, "model", "path"), missing))
+    return problems
+
+
 # -- validation ---------------------------------------------------------------------------------------------
 def _validate(data: dict, document: _Document) -> Pack:
     """The pack, or a PackError listing every problem at its place in the author's file, in file order."""
@@ -431,7 +458,7 @@ def _validate(data: dict, document: _Document) -> Pack:
         raise PackError(document.source, _in_file_order(document, located)) from None
     try:
         pack = Pack.model_validate(expansion.data, context={"references": "later"})
-        problems = reference_problems(pack) + _regex_problems(pack)
+        problems = reference_problems(pack) + _regex_problems(pack) + _model_problems(pack)
     except ValidationError as exc:
         problems = validation_problems(exc, expansion.data)
     located = _without_orphans(document, problems)

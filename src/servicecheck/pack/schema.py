@@ -123,6 +123,20 @@ class Context(_Strict):
 TokenItem = Union[str, dict[str, int]]
 
 
+class ModelRef(_Strict):
+    """A stage classifier trained on labels (``servicecheck train``): each clause of the utterances the
+    rule applies to scoring above ``threshold`` for ``label`` is a hit spanning the clause.
+
+    ``mode`` says how its hits join the rules of the stage: ``any`` they count like rule hits;
+    ``fallback`` only in utterances where no rule of the stage hit; ``review`` they are marked
+    ``needs_review`` (set aside from the score by default, see ``review``)."""
+
+    path: str = Field(min_length=1, description="the model folder, relative to the pack file")
+    label: str = Field(min_length=1, description="the label (stage) of the model to score")
+    threshold: float = Field(0.8, gt=0, lt=1, description="probability a clause needs to be a hit")
+    mode: Literal["any", "fallback", "review"] = "review"
+
+
 class Rule(_HasId):
     """One way a stage shows up in text. A rule matches when any of its matchers does and its context
     filters (speaker, window, anchor, negation, unless, context) all let the match through."""
@@ -156,6 +170,7 @@ class Rule(_HasId):
     unless: list[str] = Field(default_factory=list, description="phrases that, overlapping the match, cancel it")
     unless_within: int = Field(0, ge=0, description="characters around the match an unless phrase may be")
     context: Optional[Context] = None
+    model: Optional[ModelRef] = Field(None, description="a trained stage classifier (see docs/integrations.md)")
 
     # Set by load_pack when the rule refers to lexicons: the lexicon names, and for each regex expanded
     # from a reference what the author wrote (shown in explanations instead of a long alternation).
@@ -196,8 +211,11 @@ class Rule(_HasId):
 
     @model_validator(mode="after")
     def _has_matcher(self) -> "Rule":
-        if not (self.phrases or self.pinyin or self.regex or self.fuzzy or self.tokens):
-            raise ValueError("a rule needs phrases, pinyin, regex, fuzzy or tokens")
+        matchers = self.phrases or self.pinyin or self.regex or self.fuzzy or self.tokens
+        if self.model is not None and matchers:
+            raise ValueError("a model rule has no phrases, pinyin, regex, fuzzy or tokens: put those in a rule of their own")
+        if not matchers and self.model is None:
+            raise ValueError("a rule needs phrases, pinyin, regex, fuzzy or tokens (or a model)")
         return self
 
 
