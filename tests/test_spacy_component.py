@@ -204,3 +204,11 @@ def test_entry_point_registers_the_factory_without_importing_servicecheck():
         "print(sorted({s.label_ for s in doc.spans['servicecheck']}))\n"
     )
     assert "greeting" in run_python(code)
+
+
+def test_pipe_over_processes_keeps_whole_calls(nlp, call):
+    """Docs from make_doc_from_transcript carry JSON-ready data, so they cross process boundaries."""
+    docs = [make_doc_from_transcript(nlp, call), nlp.make_doc(LINE)]
+    out = list(nlp.pipe(docs, n_process=2, batch_size=1))
+    assert out[0]._.servicecheck_report == Checker("bank-cn").check(call)
+    assert out[1]._.servicecheck == nlp(LINE)._.servicecheck

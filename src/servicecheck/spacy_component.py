@@ -112,7 +112,9 @@ def make_doc_from_transcript(nlp: Language, transcript: TranscriptLike) -> Doc:
     rather than one text. Pass the Doc to ``nlp(doc)``."""
     call = _read(nlp, transcript)
     doc = nlp.make_doc(call.global_text)
-    doc._.servicecheck_transcript = call
+    # A JSON-ready dict, not the Transcript: user_data must survive doc.to_bytes (DocBin, nlp.pipe with
+    # n_process > 1), which msgpack-encodes it.
+    doc._.servicecheck_transcript = call.model_dump(mode="json")
     doc._.servicecheck_offsets = call.utterance_offsets()
     return doc
 
