@@ -134,7 +134,9 @@ def _utterance_offsets(doc: Doc, call: Transcript) -> list[int]:
     if remembered is not None:
         offsets = list(remembered)
         if len(offsets) != len(call.utterances):
-            raise ValueError(f"doc._.servicecheck_offsets has {len(offsets)} offsets for {len(call.utterances)} utterances")
+            raise ValueError(
+                f"doc._.servicecheck_offsets has {len(offsets)} offsets for {len(call.utterances)} utterances"
+            )
     else:
         offsets, position = [], 0
         for utterance in call.utterances:
