@@ -216,3 +216,11 @@ def test_pipe_over_processes_keeps_whole_calls(nlp, call):
     out = list(nlp.pipe(docs, n_process=2, batch_size=1))
     assert out[0]._.servicecheck_report == Checker("bank-cn").check(call)
     assert out[1]._.servicecheck == nlp(LINE)._.servicecheck
+
+
+def test_make_doc_before_the_component_is_added(call):
+    """make_doc_from_transcript works on a pipeline that gets the component afterwards."""
+    nlp = blank()
+    doc = make_doc_from_transcript(nlp, call)
+    nlp.add_pipe("servicecheck")
+    assert nlp(doc)._.servicecheck_report == Checker("bank-cn").check(call)

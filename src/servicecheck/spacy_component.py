@@ -110,6 +110,7 @@ def make_doc_from_transcript(nlp: Language, transcript: TranscriptLike) -> Doc:
     """A Doc holding a whole call: its utterances joined with "\\n", the transcript and each utterance's
     offset remembered on the doc, so the component checks the call (timing, order, per-speaker rules)
     rather than one text. Pass the Doc to ``nlp(doc)``."""
+    register_extensions()  # the pipeline may not have the component yet
     call = _read(nlp, transcript)
     doc = nlp.make_doc(call.global_text)
     # A JSON-ready dict, not the Transcript: user_data must survive doc.to_bytes (DocBin, nlp.pipe with
