@@ -8,7 +8,7 @@
 Findings become spans in ``doc.spans["servicecheck"]`` (label = stage), the report a JSON-ready dict in
 ``doc._.servicecheck``. spaCy finds the factory through the ``spacy_factories`` entry point, so this
 module is imported only by spaCy (or its user): ``import servicecheck`` never imports spaCy.
-See docs/integrations-spacy.md.
+See docs/integrations.md (spaCy).
 """
 
 from __future__ import annotations
