@@ -50,6 +50,16 @@ class Counts:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @classmethod
+    def total(cls, counts: Iterable["Counts"]) -> "Counts":
+        """Micro-averaged counts: the sum over stages."""
+        summed = cls()
+        for item in counts:
+            summed.tp += item.tp
+            summed.fp += item.fp
+            summed.fn += item.fn
+        return summed
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "tp": self.tp,
@@ -91,17 +101,8 @@ class Evaluation:
             )
         return lines
 
-    @staticmethod
-    def _micro(table: dict[str, Counts]) -> Counts:
-        total = Counts()
-        for counts in table.values():
-            total.tp += counts.tp
-            total.fp += counts.fp
-            total.fn += counts.fn
-        return total
-
     def micro(self, level: str = "utterance") -> Counts:
-        return self._micro(self.utterance if level == "utterance" else self.span)
+        return Counts.total((self.utterance if level == "utterance" else self.span).values())
 
     def macro_f1(self, level: str = "utterance") -> float:
         table = self.utterance if level == "utterance" else self.span

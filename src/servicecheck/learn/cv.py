@@ -138,7 +138,7 @@ def cv_table(table: dict, stages: list[str]) -> str:
         if name.startswith("queue"):
             continue
         for stage in stages + ["micro"]:
-            counts = per_stage[stage] if stage != "micro" else _micro(per_stage)
+            counts = per_stage[stage] if stage != "micro" else Counts.total(per_stage.values())
             rows.append([name, stage, counts.tp, counts.fp, counts.fn, f"{counts.precision:.3f}", f"{counts.recall:.3f}", f"{counts.f1:.3f}"])
     queue = [
         [name, stage, per_stage[stage].tp, per_stage[stage].fp]
@@ -150,15 +150,6 @@ def cv_table(table: dict, stages: list[str]) -> str:
     text += "\n\nreview mode: scored like rules; the model's extra utterances go to a person\n"
     text += render(["queue", "stage", "right", "wrong"], queue)
     return text + "\n"
-
-
-def _micro(per_stage: dict[str, Counts]) -> Counts:
-    total = Counts()
-    for counts in per_stage.values():
-        total.tp += counts.tp
-        total.fp += counts.fp
-        total.fn += counts.fn
-    return total
 
 
 def cv_dict(table: dict) -> dict:
