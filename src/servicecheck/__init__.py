@@ -7,7 +7,7 @@
     transcript = read_transcript("funasr.json", role_map={1: "agent", 0: "customer"})
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .checker import Checker, check  # noqa: E402
 from .errors import InputError, PackError, ServiceCheckError  # noqa: E402
