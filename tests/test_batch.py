@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 import warnings

@@ -16,8 +16,6 @@ docs/reliability.md for how to run a long campaign before a release.
 from __future__ import annotations
 
 import json
-import math
-import os
 import string
 import tempfile
 from functools import lru_cache

@@ -34,11 +34,11 @@ def annotator_agreement(report: ImportReport, stages: Optional[Iterable[str]] = 
     first: dict[str, set[str]] = {}
     second: dict[str, set[str]] = {}
     pairs, extra = [], 0
-    for call, annotations in report.annotations.items():
-        if len(annotations) < 2:
+    for call, done in report.annotations.items():
+        if len(done) < 2:
             continue
-        extra += len(annotations) > 2
-        a, b = annotations[0], annotations[1]
+        extra += len(done) > 2
+        a, b = done[0], done[1]
         first[call] = {label["stage"] for label in a.labels}
         second[call] = {label["stage"] for label in b.labels}
         pairs.append((a.completed_by, b.completed_by))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
@@ -37,7 +36,7 @@ def folds(groups: list[str], k: int, seed: int = 0) -> list[set[str]]:
 
 
 def _gold(record: dict, stages: list[str]) -> set[tuple[int, str]]:
-    return {(l["utterance"], l["stage"]) for l in record.get("labels") or [] if l.get("stage") in stages}
+    return {(x["utterance"], x["stage"]) for x in record.get("labels") or [] if x.get("stage") in stages}
 
 
 def _pack_file(folder: Path, base: str, model: Path, stages: list[str], threshold: float) -> Path:
