@@ -13,16 +13,20 @@ from .checker import Checker, check  # noqa: E402
 from .errors import InputError, PackError, ServiceCheckError  # noqa: E402
 from .io import FORMATS, ReadOptions, RoleMap, iter_records, read_transcript, read_transcripts  # noqa: E402
 from .limits import Limits  # noqa: E402
+from .live import Alert, LiveSession, LiveUpdate  # noqa: E402
 from .model import Finding, Fragment, Origin, Report, StageResult, Token, Transcript, Utterance, Word  # noqa: E402
 from .pack import Pack, load_pack  # noqa: E402
 
 __all__ = [
     "FORMATS",
+    "Alert",
     "Checker",
     "Finding",
     "Fragment",
     "InputError",
     "Limits",
+    "LiveSession",
+    "LiveUpdate",
     "Origin",
     "Pack",
     "PackError",

@@ -43,6 +43,7 @@ from .text.chars import only_punctuation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .batch import RecordError
+    from .live import LiveSession
 
 TranscriptLike = Union[Transcript, dict, list, str, Path]
 TIMING_CHECKS = frozenset({"answer_delay", "silence", "interruption", "speech_rate", "agent_hangup"})
@@ -675,6 +676,14 @@ class Checker:
                 )
             )
         return results
+
+    def session(
+        self, transcript_id: str = "live", channel: str = "phone", metadata: Optional[dict] = None
+    ) -> "LiveSession":
+        """A live session for one call in progress (see ``servicecheck.live``)."""
+        from .live import LiveSession
+
+        return LiveSession(self, transcript_id, channel, metadata)
 
     def check_many(
         self, items: Iterable[TranscriptLike], *, workers: int = 1, chunk_size: int = 32
