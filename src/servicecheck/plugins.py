@@ -259,7 +259,9 @@ def extend_json_schema(schema: dict) -> dict:
             "additionalProperties": False,
         }
         variants.append({"$ref": f"#/$defs/plugin_check_{name}"})
+    # The generic PluginCheck would accept any type: editors get the installed check types instead.
     items = schema.get("properties", {}).get("checks", {}).get("items", {})
-    if variants and "oneOf" in items:
+    if "oneOf" in items:
         items["oneOf"] = [v for v in items["oneOf"] if v.get("$ref") != "#/$defs/PluginCheck"] + variants
+        defs.pop("PluginCheck", None)
     return schema
