@@ -55,7 +55,7 @@ _validate_finding = Finding.__pydantic_validator__.validate_python
 _validate_token = Token.__pydantic_validator__.validate_python
 _validate_stage_result = StageResult.__pydantic_validator__.validate_python
 
-_METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊"}
+_METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊", "plugin": "插件"}
 
 
 class Checker:

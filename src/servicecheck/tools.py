@@ -36,6 +36,9 @@ def add_tool_commands(commands: argparse._SubParsersAction) -> None:
 
     add_labelstudio_command(commands)
 
+    packs = commands.add_parser("packs", help="list the built-in packs and those installed by plugins")
+    packs.add_argument("--format", choices=("table", "json"), default="table")
+
 
 def run_eval(args: argparse.Namespace) -> int:
     """Exit 0; 1 when some gold rows could not be evaluated (each is named on standard error, the
@@ -92,4 +95,19 @@ def run_train(args: argparse.Namespace) -> int:
     return run(args)
 
 
-TOOL_RUNNERS = {"eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio, "train": run_train}
+def run_packs(args: argparse.Namespace) -> int:
+    from .pack.catalog import pack_catalog
+
+    rows = pack_catalog()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    width = max([len(r["id"]) for r in rows] + [2])
+    vwidth = max([len(r["version"]) for r in rows] + [7])
+    print(f"{'id':<{width}}  {'version':<{vwidth}}  source")
+    for row in rows:
+        print(f"{row['id']:<{width}}  {row['version']:<{vwidth}}  {row['source']}")
+    return 0
+
+
+TOOL_RUNNERS = {"packs": run_packs, "eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio, "train": run_train}

@@ -50,7 +50,13 @@ def run_checks(checks: list, ctx: CheckContext) -> list[Finding]:
     for check in checks:
         if ctx.transcript.channel not in check.channels or not ctx.utterances:
             continue
-        findings.extend(RUNNERS[check.type](check, ctx))
+        runner = RUNNERS.get(check.type)
+        if runner is None:  # a check type from an installed plugin (docs/plugins.md)
+            from ..plugins import run_plugin_check
+
+            findings.extend(run_plugin_check(check, ctx))
+        else:
+            findings.extend(runner(check, ctx))
     return findings
 
 

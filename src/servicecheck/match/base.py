@@ -7,7 +7,7 @@ from typing import NamedTuple
 # Overlapping hits of one stage are resolved by the longer span first (感谢您的来店 found by pinyin beats
 # the exact 感谢您 inside it), then by this method priority (lower wins), the higher similarity, the
 # earlier start and the rule's order in the pack. Documented in docs/packs.md.
-METHOD_PRIORITY = {"exact": 0, "regex": 1, "tokens": 2, "pinyin": 3, "fuzzy": 4}
+METHOD_PRIORITY = {"exact": 0, "regex": 1, "tokens": 2, "pinyin": 3, "fuzzy": 4}  # plugin hits: 9, last
 
 
 class Candidate(NamedTuple):

@@ -68,6 +68,7 @@ class CompiledPack:
         self.fuzzy = FuzzyIndex()
         self.regexes: list[tuple[int, str, str]] = []  # (rule, pattern as written, pattern for the view)
         self.sequences: list[TokenSequence] = []
+        self.plugins: list[tuple[int, object, str]] = []  # (rule, MatcherPlugin, its name)
         self.negators = frozenset(n for n in (norm(x) for x in pack.negators) if n)
         # One search for "is any negator near?" (escaped literals: no backtracking is possible).
         self.negator_search = (
@@ -106,6 +107,10 @@ class CompiledPack:
                         self.fuzzy.add(norm(phrase), index, phrase, rule.fuzzy.threshold)
                 for items in rule.tokens:
                     self.sequences.append(TokenSequence(index, parse_sequence(items, norm), describe(items)))
+                if rule.plugin is not None:
+                    from ..plugins import make_matcher
+
+                    self.plugins.append((index, make_matcher(rule.plugin, norm), rule.plugin.name))
         # Stages with anchored rules, and their anchors: the checker pre-filters those candidates.
         self.anchored_stages: dict[str, set[str]] = {}
         for compiled in self.rules:
@@ -214,4 +219,19 @@ class CompiledPack:
                     tokens = self.segmenter.tokens(view)
                     for sequence in possible:
                         candidates.extend(sequence.find(text, tokens))
+        for index, matcher, name in self.plugins:
+            for view, text, candidates in zip(views, texts, found):
+                if text:
+                    candidates.extend(_plugin_candidates(index, matcher, name, view))
         return found
+
+
+def _plugin_candidates(index: int, matcher, name: str, view: TextView) -> list[Candidate]:
+    """A matcher plugin's hits as candidates; a hit outside the text is the plugin's bug."""
+    out = []
+    for hit in matcher.find(view):
+        start, end = int(hit[0]), int(hit[1])
+        if not 0 <= start < end <= len(view.norm):
+            raise ValueError(f"matcher plugin {name!r} returned [{start}, {end}) outside a text of {len(view.norm)}")
+        out.append(Candidate(index, start, end, "plugin", 1.0, str(hit[2]) if len(hit) > 2 else name))
+    return out

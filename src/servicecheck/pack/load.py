@@ -64,6 +64,16 @@ def builtin_pack_path(pack_id: str) -> Optional[Path]:
     return None
 
 
+def find_pack_path(pack_id: str) -> Optional[Path]:
+    """A built-in pack, else one installed by a package (entry point group ``servicecheck.packs``)."""
+    found = builtin_pack_path(pack_id)
+    if found is None and pack_id and "/" not in pack_id and "\\" not in pack_id:
+        from ..plugins import installed_pack_path
+
+        found = installed_pack_path(pack_id)
+    return found
+
+
 def builtin_pack_ids() -> list[str]:
     ids: set[str] = set()
     for directory in _builtin_dirs():
@@ -218,7 +228,7 @@ def parse_yaml(text: str, source: str) -> _Document:
 # -- extends ------------------------------------------------------------------------------------------------
 # What a new entry needs; a child entry without it that overrides nothing is a misspelt override.
 _NEEDS = {"stage": ("name",), "check": ("type",), "item": ("name", "points", "match")}
-_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens", "model")
+_MATCHERS = ("phrases", "pinyin", "regex", "fuzzy", "tokens", "model", "plugin")
 # A pack's identity is its own: a child reports its own id and version, never its parent's.
 _NOT_INHERITED = ("id", "version", "extends")
 # How similar a complete new id must be to an inherited one to be worth a lint warning: closer than
@@ -360,7 +370,7 @@ def _resolve(reference: str, relative_to: Optional[Path]) -> Path:
             return near
     if candidate.is_file():
         return candidate
-    builtin = builtin_pack_path(reference)
+    builtin = find_pack_path(reference)
     if builtin is not None:
         return builtin
     raise FileNotFoundError(reference)
@@ -459,6 +469,10 @@ def _validate(data: dict, document: _Document) -> Pack:
     try:
         pack = Pack.model_validate(expansion.data, context={"references": "later"})
         problems = reference_problems(pack) + _regex_problems(pack) + _model_problems(pack)
+        if _uses_plugins(pack):
+            from ..plugins import plugin_problems
+
+            problems += plugin_problems(pack)
     except ValidationError as exc:
         problems = validation_problems(exc, expansion.data)
     located = _without_orphans(document, problems)
@@ -469,6 +483,15 @@ def _validate(data: dict, document: _Document) -> Pack:
     if expansion.used:
         pack._authored_content = data
     return pack
+
+
+def _uses_plugins(pack: Pack) -> bool:
+    """Whether a rule or a check comes from a plugin (only then are entry points looked up)."""
+    from .schema import PluginCheck
+
+    return any(isinstance(c, PluginCheck) for c in pack.checks) or any(
+        rule.plugin is not None for stage in pack.stages for rule in stage.rules
+    )
 
 
 def _attach_lexicon_origins(pack: Pack, expansion: Expansion) -> None:
@@ -559,10 +582,15 @@ def load_pack_document(source: str | Path | dict) -> tuple[Pack, _Document]:
         return _finish(_validate(data, document), "<dict>"), document
     path = Path(source)
     if not path.suffix and not path.exists():
-        builtin = builtin_pack_path(str(source))
+        builtin = find_pack_path(str(source))
         if builtin is None:
+            from ..plugins import installed_pack_ids
+
             known = ", ".join(builtin_pack_ids()) or "none"
-            raise PackError(str(source), [("", f"no built-in pack {str(source)!r} (built-in: {known})")])
+            installed = ", ".join(installed_pack_ids()) or "none"
+            raise PackError(
+                str(source), [("", f"no built-in pack {str(source)!r} (built-in: {known}; installed: {installed})")]
+            )
         path = builtin
     data, document = _load_raw(path, ())
     return _finish(_validate(data, document), str(path)), document

@@ -44,8 +44,10 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _members(annotation: Any) -> tuple:
-    """The members of a union (``()`` for anything else)."""
-    return get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else ()
+    """The members of a union (``()`` for anything else), each without its ``Annotated`` tag."""
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return ()
+    return tuple(get_args(m)[0] if get_origin(m) is Annotated else m for m in get_args(annotation))
 
 
 def _is_model(annotation: Any) -> bool:

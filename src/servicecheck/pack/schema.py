@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -137,6 +139,16 @@ class ModelRef(_Strict):
     mode: Literal["any", "fallback", "review"] = "review"
 
 
+class PluginRef(_Strict):
+    """A matcher from an installed plugin (entry point group ``servicecheck.matchers``, see
+    docs/plugins.md); its options are validated by the plugin's own model when the pack is loaded."""
+
+    name: str = Field(min_length=1, description="the matcher plugin's entry point name")
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    _parsed: Any = PrivateAttr(None)  # the validated options, set by load_pack
+
+
 class Rule(_HasId):
     """One way a stage shows up in text. A rule matches when any of its matchers does and its context
     filters (speaker, window, anchor, negation, unless, context) all let the match through."""
@@ -171,6 +183,7 @@ class Rule(_HasId):
     unless_within: int = Field(0, ge=0, description="characters around the match an unless phrase may be")
     context: Optional[Context] = None
     model: Optional[ModelRef] = Field(None, description="a trained stage classifier (see docs/integrations.md)")
+    plugin: Optional[PluginRef] = Field(None, description="a matcher from an installed plugin (docs/plugins.md)")
 
     # Set by load_pack when the rule refers to lexicons: the lexicon names, and for each regex expanded
     # from a reference what the author wrote (shown in explanations instead of a long alternation).
@@ -211,7 +224,7 @@ class Rule(_HasId):
 
     @model_validator(mode="after")
     def _has_matcher(self) -> "Rule":
-        matchers = self.phrases or self.pinyin or self.regex or self.fuzzy or self.tokens
+        matchers = self.phrases or self.pinyin or self.regex or self.fuzzy or self.tokens or self.plugin
         if self.model is not None and matchers:
             raise ValueError("a model rule has no phrases, pinyin, regex, fuzzy or tokens: put those in a rule of their own")
         if not matchers and self.model is None:
@@ -424,20 +437,62 @@ class AgentHangupCheck(_CheckBase):
     window: int = Field(2, ge=1)
 
 
+class PluginCheck(_CheckBase):
+    """A check from an installed plugin (entry point group ``servicecheck.checks``, see
+    docs/plugins.md): ``type`` names it, its other keys are validated by the plugin's own model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    stage: Optional[str] = Field(None, description="the stage findings concern (default: the type)")
+
+    _parsed: Any = PrivateAttr(None)  # the validated options, set by load_pack
+
+    @property
+    def options(self) -> Any:
+        """The plugin's validated options."""
+        from ..plugins import check_plugin, parsed_options
+
+        return parsed_options(self, check_plugin(self.type), self.model_extra or {})
+
+
+_BUILTIN_CHECKS = {
+    "position": PositionCheck,
+    "sequence": SequenceCheck,
+    "conditional": ConditionalCheck,
+    "pattern": PatternCheck,
+    "personal_data": PersonalDataCheck,
+    "answer_delay": AnswerDelayCheck,
+    "silence": SilenceCheck,
+    "interruption": InterruptionCheck,
+    "speech_rate": SpeechRateCheck,
+    "agent_hangup": AgentHangupCheck,
+}
+
+
+def _check_tag(value: Any) -> Optional[str]:
+    """The union member for a check: a built-in type, or PluginCheck for any other type."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if not isinstance(kind, str):
+        return None
+    return kind if kind in _BUILTIN_CHECKS else "PluginCheck"
+
+
 Check = Annotated[
     Union[
-        PositionCheck,
-        SequenceCheck,
-        ConditionalCheck,
-        PatternCheck,
-        PersonalDataCheck,
-        AnswerDelayCheck,
-        SilenceCheck,
-        InterruptionCheck,
-        SpeechRateCheck,
-        AgentHangupCheck,
+        Annotated[PositionCheck, Tag("position")],
+        Annotated[SequenceCheck, Tag("sequence")],
+        Annotated[ConditionalCheck, Tag("conditional")],
+        Annotated[PatternCheck, Tag("pattern")],
+        Annotated[PersonalDataCheck, Tag("personal_data")],
+        Annotated[AnswerDelayCheck, Tag("answer_delay")],
+        Annotated[SilenceCheck, Tag("silence")],
+        Annotated[InterruptionCheck, Tag("interruption")],
+        Annotated[SpeechRateCheck, Tag("speech_rate")],
+        Annotated[AgentHangupCheck, Tag("agent_hangup")],
+        Annotated[PluginCheck, Tag("PluginCheck")],
     ],
-    Field(discriminator="type"),
+    Discriminator(_check_tag),
 ]
 
 
@@ -606,4 +661,6 @@ def pack_json_schema() -> dict[str, Any]:
     schema = Pack.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "servicecheck rule pack"
-    return schema
+    from ..plugins import extend_json_schema
+
+    return extend_json_schema(schema)
