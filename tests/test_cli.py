@@ -558,3 +558,10 @@ def test_installed_script_end_to_end(tmp_path):
     assert b"Traceback" not in done.stderr
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("servicecheck ")
+
+
+def test_the_cli_reference_in_the_docs_is_what_the_parser_prints():
+    from servicecheck.cli import reference_markdown
+
+    committed = (REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert committed == reference_markdown(), "regenerate: python -c 'from servicecheck.cli import reference_markdown; print(reference_markdown(), end=\"\")' > docs/reference/cli.md"

@@ -293,6 +293,39 @@ def _run_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def reference_markdown() -> str:
+    """The command-line reference (docs/reference/cli.md), from the parser itself, so it cannot drift:
+    every command's usage and options as ``--help`` prints them."""
+    width = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps at the terminal's width: a fixed one here
+    try:
+        return _reference_markdown()
+    finally:
+        if width is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = width
+
+
+def _reference_markdown() -> str:
+    parser = _parser()
+    parts = [
+        "# Command-line reference\n\n",
+        "Generated from the parser (`servicecheck.cli.reference_markdown`); `servicecheck COMMAND --help` "
+        "prints the same.\n\n```\n",
+        parser.format_help(),
+        "```\n",
+    ]
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        parts += [f"\n## `servicecheck {name}`\n\n```\n", sub.format_help(), "```\n"]
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        for group in nested:
+            for child, subsub in group.choices.items():
+                parts += [f"\n### `servicecheck {name} {child}`\n\n```\n", subsub.format_help(), "```\n"]
+    return "".join(parts)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
