@@ -1,0 +1,64 @@
+"""Every YAML example in docs/ loads as a pack, and every Python example is valid Python.
+
+A YAML example that is a whole pack is loaded as it is; a check, a list of checks or stages, or a
+settings fragment is loaded inside a pack that extends bank-cn — the way a team would use it. An
+example that cannot run on its own says why on the line before it: ``<!-- snippet: skip (reason) -->``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+from servicecheck import load_pack
+
+SKIP = re.compile(r"<!-- snippet: skip \((?P<reason>[^)]+)\) -->\s*$")
+FENCE = re.compile(r"^```(?P<lang>yaml|python)\n(?P<body>.*?)^```", re.S | re.M)
+
+
+def _snippets(lang: str) -> list:
+    found = []
+    for page in sorted((REPO / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            if match.group("lang") != lang:
+                continue
+            line = text[: match.start()].count("\n") + 1
+            before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            skip = SKIP.search(before)
+            marks = [pytest.mark.skip(reason=skip.group("reason"))] if skip else []
+            found.append(pytest.param(match.group("body"), id=f"{page.name}:{line}", marks=marks))
+    return found
+
+
+def _as_pack(data: object) -> dict:
+    if isinstance(data, dict) and "id" in data and {"stages", "checks", "extends", "scorecard"} & set(data):
+        return data
+    base = {"id": "doc-snippet", "extends": "bank-cn"}
+    if isinstance(data, dict) and "type" in data:
+        return {**base, "checks": [data]}
+    if isinstance(data, list) and data and all(isinstance(item, dict) and "type" in item for item in data):
+        return {**base, "checks": data}
+    if isinstance(data, list) and data and all(isinstance(item, dict) and "rules" in item for item in data):
+        return {**base, "stages": data}
+    if isinstance(data, dict):
+        return {**base, **data}
+    raise AssertionError(f"a YAML example that is neither a pack nor part of one: {data!r:.80}")
+
+
+@pytest.mark.parametrize("body", _snippets("yaml"))
+def test_yaml_examples_load_as_packs(body: str, tmp_path: Path):
+    pack = _as_pack(yaml.safe_load(body))
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(pack, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_pack(path)
+
+
+@pytest.mark.parametrize("body", _snippets("python"))
+def test_python_examples_are_valid_python(body: str):
+    ast.parse(body)
