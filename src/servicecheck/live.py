@@ -1,4 +1,4 @@
-"""Live sessions: check a call while it happens (issue 15).
+"""Live sessions: check a call while it happens.
 
 ``session = checker.session(transcript_id="c1", channel="phone")``; then ``session.add(utterance)`` per
 recognised turn, ``session.tick(now)`` on a timer, and ``session.finish()`` for the report.
