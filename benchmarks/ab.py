@@ -58,7 +58,9 @@ def _seconds(process: subprocess.Popen, checkout: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", type=Path, help="checkout to compare with")
-    parser.add_argument("new", type=Path, nargs="?", default=HERE.parent, help="checkout to measure (default: this one)")
+    parser.add_argument(
+        "new", type=Path, nargs="?", default=HERE.parent, help="checkout to measure (default: this one)"
+    )
     parser.add_argument("--calls", type=int, default=600, help="generated calls per run (default 600)")
     parser.add_argument("--pairs", type=int, default=6, help="side-by-side runs (default 6)")
     args = parser.parse_args(argv)
@@ -72,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         running = {checkout: _start(checkout, args.calls) for checkout in order}
         seconds = {checkout: _seconds(process, checkout) for checkout, process in running.items()}
         ratios.append(seconds[args.new] / seconds[args.old])
-        print(f"pair {number + 1}: old {seconds[args.old]:.3f} s, new {seconds[args.new]:.3f} s, new/old {ratios[-1]:.3f}")
+        print(
+            f"pair {number + 1}: old {seconds[args.old]:.3f} s, new {seconds[args.new]:.3f} s, new/old {ratios[-1]:.3f}"
+        )
     print(f"new/old CPU time, median of {len(ratios)} pairs: {statistics.median(ratios):.3f}")
     return 0
 

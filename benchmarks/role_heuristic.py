@@ -59,7 +59,9 @@ def main() -> int:
                 right += 1
             else:
                 wrong_how[roles[next(s for s in roles if s != agent)]["by"]] += 1
-        print(f"{path}: agent found in {right}/{total} ({right / max(total, 1):.3f}); decided by {dict(how)}; wrong: {dict(wrong_how)}")
+        print(
+            f"{path}: agent found in {right}/{total} ({right / max(total, 1):.3f}); decided by {dict(how)}; wrong: {dict(wrong_how)}"
+        )
     return 0
 
 

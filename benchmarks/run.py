@@ -360,8 +360,12 @@ def child_spacy(args: argparse.Namespace) -> dict:
                 if fuzz.partial_ratio(phrase, text, score_cutoff=cutoff):
                     fuzzy_hits += 1
         meter.stop()
-    return meter.result(matches=matches, fuzzy_hits=fuzzy_hits,
-                        literal_phrases=sum(len(v) for v in phrases["literal"].values()), fuzzy_phrases=len(fuzzy))
+    return meter.result(
+        matches=matches,
+        fuzzy_hits=fuzzy_hits,
+        literal_phrases=sum(len(v) for v in phrases["literal"].values()),
+        fuzzy_phrases=len(fuzzy),
+    )
 
 
 def child_cold(args: argparse.Namespace) -> dict:
@@ -381,8 +385,16 @@ def child_cold(args: argparse.Namespace) -> dict:
     report = checker.check(first)
     t5 = time.perf_counter()
     assert servicecheck.__version__ and report.transcript_id == first["id"]
-    return {"total": t5 - t0, "import": t1 - t0, "load_pack": t2 - t1, "checker": t3 - t2, "jieba": t4 - t3,
-            "first_check": t5 - t4, "peak_rss_mb": _peak_rss_mb(), "code": _code_hash()}
+    return {
+        "total": t5 - t0,
+        "import": t1 - t0,
+        "load_pack": t2 - t1,
+        "checker": t3 - t2,
+        "jieba": t4 - t3,
+        "first_check": t5 - t4,
+        "peak_rss_mb": _peak_rss_mb(),
+        "code": _code_hash(),
+    }
 
 
 def _shorten_paths(stats) -> None:
@@ -395,7 +407,7 @@ def _shorten_paths(stats) -> None:
     def short(name: str) -> str:
         for root in roots:
             if name.startswith(root + os.sep):
-                return name[len(root) + 1:]
+                return name[len(root) + 1 :]
         return name
 
     def key(func: tuple) -> tuple:
@@ -428,9 +440,11 @@ def child_profile(args: argparse.Namespace) -> dict:
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     _shorten_paths(stats)
-    out.write(f"(b) servicecheck under cProfile: {len(transcripts)} calls in {wall:.2f} s "
-              f"(profiling overhead included); servicecheck sources + pack hash {_code_hash()}\n\n"
-              f"=== top 25 by cumulative time ===\n")
+    out.write(
+        f"(b) servicecheck under cProfile: {len(transcripts)} calls in {wall:.2f} s "
+        f"(profiling overhead included); servicecheck sources + pack hash {_code_hash()}\n\n"
+        f"=== top 25 by cumulative time ===\n"
+    )
     stats.sort_stats("cumulative").print_stats(25)
     out.write("=== top 15 by own time (tottime) ===\n")
     stats.sort_stats("tottime").print_stats(15)
@@ -495,7 +509,7 @@ class Runner:
             sys.stderr.write(proc.stderr)
             raise SystemExit(f"benchmark child {kind!r} failed with exit status {proc.returncode}")
         lines = [line for line in proc.stdout.splitlines() if line.startswith("@@RESULT ")]
-        result = json.loads(lines[-1][len("@@RESULT "):])
+        result = json.loads(lines[-1][len("@@RESULT ") :])
         result["process_wall"] = elapsed
         return result
 
@@ -503,10 +517,15 @@ class Runner:
 def _git_state() -> str:
     repo = HERE.parent
     try:
-        head = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h %ci"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "src", "rules"],
-                               capture_output=True, text=True, check=True).stdout.splitlines()
+        head = subprocess.run(
+            ["git", "-C", str(repo), "log", "-1", "--format=%h %ci"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "src", "rules"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError):
         return "servicecheck checkout: git state unknown"
     extra = f", {len(dirty)} uncommitted change(s) under src/ and rules/" if dirty else ", src/ and rules/ clean"
@@ -551,13 +570,17 @@ def _cold_series(runner: Runner, repeats: int, warm_dir: Path, tmp: Path) -> dic
         empty.mkdir()
         series["empty"].append(runner.run("cold", env={**runner.env, "SERVICECHECK_CACHE_DIR": str(empty)}))
         if no_bytecode:
-            series["no_bytecode"].append(runner.run("cold", env={**runner.raw_env, "SERVICECHECK_CACHE_DIR": str(warm_dir)}))
+            series["no_bytecode"].append(
+                runner.run("cold", env={**runner.raw_env, "SERVICECHECK_CACHE_DIR": str(warm_dir)})
+            )
     return series
 
 
 def _cold_line(label: str, runs: list[dict]) -> str:
-    med = {k: statistics.median(r[k] for r in runs)
-           for k in ("total", "import", "load_pack", "checker", "jieba", "first_check", "process_wall")}
+    med = {
+        k: statistics.median(r[k] for r in runs)
+        for k in ("total", "import", "load_pack", "checker", "jieba", "first_check", "process_wall")
+    }
     totals = [r["total"] for r in runs]
     return (
         f"{label:<34}{med['total']:>6.2f} s median of {len(runs)} (min {min(totals):.2f}, max {max(totals):.2f}); "
@@ -574,8 +597,10 @@ def parent(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     calls = corpus_mod.generate(args.calls, args.utterances, args.seed)
     generation = time.perf_counter() - t0
-    print(f"python benchmarks/corpus.py --calls {args.calls} --utterances {args.utterances} --seed {args.seed}"
-          f"  (generated in {generation:.1f} s)")
+    print(
+        f"python benchmarks/corpus.py --calls {args.calls} --utterances {args.utterances} --seed {args.seed}"
+        f"  (generated in {generation:.1f} s)"
+    )
     for line in corpus_mod.describe(calls):
         print(line)
 
@@ -637,36 +662,48 @@ def parent(args: argparse.Namespace) -> int:
         rate = lambda r: r["calls"] / r["wall"]  # noqa: E731
         print()
         print("=" * 100)
-        print(f"throughput over the same utterances (one pass each, fresh process, empty caches; "
-              f"the median of {args.rounds} round(s))")
+        print(
+            f"throughput over the same utterances (one pass each, fresh process, empty caches; "
+            f"the median of {args.rounds} round(s))"
+        )
         print(_rate_line("(a) floor: jieba.Tokenizer().cut", a) + f"   [{a['tokens']} tokens]")
         print(_rate_line("(b) servicecheck Checker.check", b) + f"   [{b['findings']} findings]")
         print(f"{'':<34}(dict → Transcript validation, outside the clock: {b['parse_seconds']:.2f} s)")
         if c is not None:
-            print(_rate_line("(c) spaCy + PhraseMatcher + rapidfuzz", c)
-                  + f"   [{c['matches']} phrase matches, {c['fuzzy_hits']} fuzzy hits; "
-                  f"{c['literal_phrases']} literal, {c['fuzzy_phrases']} fuzzy phrases]")
+            print(
+                _rate_line("(c) spaCy + PhraseMatcher + rapidfuzz", c)
+                + f"   [{c['matches']} phrase matches, {c['fuzzy_hits']} fuzzy hits; "
+                f"{c['literal_phrases']} literal, {c['fuzzy_phrases']} fuzzy phrases]"
+            )
         print()
         print("ratios and targets")
         ba_rounds = [rate(r[1]) / rate(r[0]) for r in rounds]
         ba = statistics.median(ba_rounds)
-        print(f"  b/a = {ba:.2f}   target b >= {TARGET_FLOOR_RATIO} x a: {_verdict(ba >= TARGET_FLOOR_RATIO)}"
-              f"   (per round: {_ratios(ba_rounds)}; on CPU seconds: "
-              f"{statistics.median(r[0]['cpu'] / r[1]['cpu'] for r in rounds):.2f})")
+        print(
+            f"  b/a = {ba:.2f}   target b >= {TARGET_FLOOR_RATIO} x a: {_verdict(ba >= TARGET_FLOOR_RATIO)}"
+            f"   (per round: {_ratios(ba_rounds)}; on CPU seconds: "
+            f"{statistics.median(r[0]['cpu'] / r[1]['cpu'] for r in rounds):.2f})"
+        )
         if c is not None:
             bc_rounds = [rate(r[1]) / rate(r[2]) for r in rounds]
             bc = statistics.median(bc_rounds)
-            print(f"  b/c = {bc:.2f}   target b >= {TARGET_BASELINE_RATIO} x c: {_verdict(bc >= TARGET_BASELINE_RATIO)}"
-                  f"   (per round: {_ratios(bc_rounds)}; on CPU seconds: "
-                  f"{statistics.median(r[2]['cpu'] / r[1]['cpu'] for r in rounds):.2f})")
+            print(
+                f"  b/c = {bc:.2f}   target b >= {TARGET_BASELINE_RATIO} x c: {_verdict(bc >= TARGET_BASELINE_RATIO)}"
+                f"   (per round: {_ratios(bc_rounds)}; on CPU seconds: "
+                f"{statistics.median(r[2]['cpu'] / r[1]['cpu'] for r in rounds):.2f})"
+            )
         else:
             print("  b/c = n/a (spaCy baseline skipped)")
         peak = max(r[1]["peak_rss_mb"] for r in rounds)
-        print(f"  peak RSS of (b) = {peak:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
-              f"{_verdict(peak <= TARGET_RSS_MB)}   (whole process, calls streamed from the file; highest round)")
+        print(
+            f"  peak RSS of (b) = {peak:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
+            f"{_verdict(peak <= TARGET_RSS_MB)}   (whole process, calls streamed from the file; highest round)"
+        )
         warm_median = statistics.median(r["total"] for r in warm_runs)
-        print(f"  cold start, warm jieba cache = {warm_median:.2f} s   target <= {TARGET_COLD_WARM_S} s: "
-              f"{_verdict(warm_median <= TARGET_COLD_WARM_S)}")
+        print(
+            f"  cold start, warm jieba cache = {warm_median:.2f} s   target <= {TARGET_COLD_WARM_S} s: "
+            f"{_verdict(warm_median <= TARGET_COLD_WARM_S)}"
+        )
         print()
         print("cold start: import servicecheck + load_pack + Checker + first check, timed inside a fresh interpreter")
         print("  (the jieba dictionary is loaded by the first check; it is timed apart via segmenter.warm_up())")
@@ -674,12 +711,16 @@ def parent(args: argparse.Namespace) -> int:
         print(_cold_line("  empty cache dir", cold_series["empty"]))
         if cold_series["no_bytecode"]:
             print(_cold_line("  warm jieba cache, no bytecode", cold_series["no_bytecode"]))
-            print("    (the last row runs as this environment does, PYTHONDONTWRITEBYTECODE=1: an editable checkout\n"
-                  "     without __pycache__ compiles servicecheck's sources on every start; the others use a\n"
-                  "     primed private bytecode cache, like an installed wheel)")
+            print(
+                "    (the last row runs as this environment does, PYTHONDONTWRITEBYTECODE=1: an editable checkout\n"
+                "     without __pycache__ compiles servicecheck's sources on every start; the others use a\n"
+                "     primed private bytecode cache, like an installed wheel)"
+            )
         print()
-        print("workers: checker.check_many(transcripts, workers=N), fresh process each, all transcripts built up front\n"
-              "  (so this parent's RSS includes them; wall time includes starting the pool)")
+        print(
+            "workers: checker.check_many(transcripts, workers=N), fresh process each, all transcripts built up front\n"
+            "  (so this parent's RSS includes them; wall time includes starting the pool)"
+        )
         if not workers:
             print("  skipped (--workers-max 0)")
         elif "unavailable" in workers.get(1, {}):
@@ -695,16 +736,20 @@ def parent(args: argparse.Namespace) -> int:
                     line += f"   scaling vs workers=1: {rate(r) / rate(base):.2f}x"
                 print(line)
                 if r["descendants"]:
-                    print(f"{'':<34}{r['descendants']} pool processes (incl. forkserver): "
-                          f"{r['descendant_cpu']:.2f} s cpu, peak RSS {r['descendant_peak_rss_mb']:.1f} MB each at most, "
-                          f"{r['descendant_peak_rss_sum_mb']:.1f} MB summed; first result after {r['first_result']:.2f} s")
+                    print(
+                        f"{'':<34}{r['descendants']} pool processes (incl. forkserver): "
+                        f"{r['descendant_cpu']:.2f} s cpu, peak RSS {r['descendant_peak_rss_mb']:.1f} MB each at most, "
+                        f"{r['descendant_peak_rss_sum_mb']:.1f} MB summed; first result after {r['first_result']:.2f} s"
+                    )
                     if base and n > 1:
                         # CPU work does not depend on other load; wall time on a shared machine does.
                         work = r["descendant_cpu"] + r["cpu"]
                         cores = min(n, os.cpu_count() or n)
-                        print(f"{'':<34}CPU work {work:.2f} s (pool + this process) against {base['cpu']:.2f} s in one "
-                              f"process: {work / base['cpu']:.2f}x; on {cores} idle cores the speed-up could be at most "
-                              f"{base['cpu'] / (work / cores):.2f}x")
+                        print(
+                            f"{'':<34}CPU work {work:.2f} s (pool + this process) against {base['cpu']:.2f} s in one "
+                            f"process: {work / base['cpu']:.2f}x; on {cores} idle cores the speed-up could be at most "
+                            f"{base['cpu'] / (work / cores):.2f}x"
+                        )
                 if r["errors"]:
                     print(f"    WARNING: {r['errors']} RecordError results")
                 if r["digest"] != b["digest"]:
@@ -714,8 +759,10 @@ def parent(args: argparse.Namespace) -> int:
         codes = {r["code"] for r in [b, *workers.values(), *warm_runs, *cold_series["empty"]] if "code" in r}
         print()
         if len(codes) > 1:
-            print(f"WARNING: servicecheck's sources or the pack changed while the benchmark ran ({len(codes)} versions "
-                  f"seen: {', '.join(sorted(codes))}); the figures above mix versions: run it again")
+            print(
+                f"WARNING: servicecheck's sources or the pack changed while the benchmark ran ({len(codes)} versions "
+                f"seen: {', '.join(sorted(codes))}); the figures above mix versions: run it again"
+            )
         else:
             print(f"servicecheck sources + pack hash {codes.pop() if codes else 'n/a'} (the same in every child)")
         print(f"[{_load_avg()}] total benchmark time {time.perf_counter() - started:.0f} s")
@@ -726,17 +773,37 @@ def parent(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=corpus_mod.DEFAULT_CALLS, help="calls in the corpus (default %(default)s)")
-    parser.add_argument("--utterances", type=int, default=corpus_mod.DEFAULT_UTTERANCES,
-                        help="utterances per call (default %(default)s)")
+    parser.add_argument(
+        "--calls", type=int, default=corpus_mod.DEFAULT_CALLS, help="calls in the corpus (default %(default)s)"
+    )
+    parser.add_argument(
+        "--utterances",
+        type=int,
+        default=corpus_mod.DEFAULT_UTTERANCES,
+        help="utterances per call (default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED, help="corpus seed (default %(default)s)")
     parser.add_argument("--skip-spacy", action="store_true", help="skip the spaCy baseline (c)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="times (a), (b) and (c) are measured, in turn; ratios are per round, median reported (default %(default)s)")
-    parser.add_argument("--workers-max", type=int, default=2, help="measure check_many(workers=N) for N = 1 .. this; 0 skips (default %(default)s)")
-    parser.add_argument("--cold-repeats", type=int, default=3, help="cold-start runs per cache state (default %(default)s)")
-    parser.add_argument("--profile", action="store_true",
-                        help="only run (b) under cProfile and print the top 25 functions by cumulative time")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times (a), (b) and (c) are measured, in turn; ratios are per round, median reported (default %(default)s)",
+    )
+    parser.add_argument(
+        "--workers-max",
+        type=int,
+        default=2,
+        help="measure check_many(workers=N) for N = 1 .. this; 0 skips (default %(default)s)",
+    )
+    parser.add_argument(
+        "--cold-repeats", type=int, default=3, help="cold-start runs per cache state (default %(default)s)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="only run (b) under cProfile and print the top 25 functions by cumulative time",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--phrases", help=argparse.SUPPRESS)

@@ -242,9 +242,7 @@ def launch(executable: Optional[str] = None) -> Iterator[Browser]:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        raise BrowserUnavailable(
-            f"Playwright is not installed ({error}); pip install -e '.[test]'"
-        ) from error
+        raise BrowserUnavailable(f"Playwright is not installed ({error}); pip install -e '.[test]'") from error
     executable = executable or find_chromium()
     if not executable:
         where = os.environ.get(CHROMIUM_ENV)

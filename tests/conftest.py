@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 # The real-browser fixtures `chromium` and `browser_page` (tests/browser.py, docs/testing.md).
 from browser import browser_page, chromium  # noqa: F401
+from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci",
@@ -84,7 +84,14 @@ def servicecheck_script() -> Path:
 
 # Turns for generated chats: greetings, service, forbidden phrases, closings, in varying mixes.
 _OPENINGS = ("您好，很高兴为您服务", "您好，我是客服小王，工号{n}", "在的亲", "您好")
-_AGENT_TURNS = ("好的，请您稍等，我帮您查询一下", "抱歉让您久等了", "这个不归我管", "我也没办法", "您的订单已经发货了", "嗯")
+_AGENT_TURNS = (
+    "好的，请您稍等，我帮您查询一下",
+    "抱歉让您久等了",
+    "这个不归我管",
+    "我也没办法",
+    "您的订单已经发货了",
+    "嗯",
+)
 _CUSTOMER_TURNS = ("我的快递怎么还没到？", "退款什么时候到账", "你们怎么回事，东西坏了", "好的")
 _CLOSINGS = ("请问还有什么可以帮您？", "感谢您的耐心等待，祝您生活愉快，再见", "", "再见")
 

@@ -122,14 +122,19 @@ def test_funasr_words_have_times_and_character_offsets():
     for fragment, clause in zip(call.fragments, clauses):
         assert len(fragment.words) == len([c for c in fragment.text if c not in PUNCTUATION])
         for word, (start, end) in zip(fragment.words, clause["timestamp"]):
-            assert fragment.text[word.start_char:word.end_char] == word.text
+            assert fragment.text[word.start_char : word.end_char] == word.text
             assert (word.start, word.end) == (start / 1000, end / 1000)
             assert len(word.text) == 1
 
 
 def test_funasr_tokens_an_ascii_run_as_one_word():
-    clause = {"text": "卡号是ABC123 ok吗？", "start": 0, "end": 1200, "spk": 0,
-              "timestamp": [[0, 200], [200, 400], [400, 600], [600, 800], [800, 900], [900, 1000], [1000, 1200]]}
+    clause = {
+        "text": "卡号是ABC123 ok吗？",
+        "start": 0,
+        "end": 1200,
+        "spk": 0,
+        "timestamp": [[0, 200], [200, 400], [400, 600], [600, 800], [800, 900], [900, 1000], [1000, 1200]],
+    }
     fragment = one(read_funasr([{"key": "k", "sentence_info": [clause]}], "x")).fragments[0]
     assert fragment.words == ()  # seven timestamps, six tokens: counts disagree, so no words are invented
     assert (fragment.start, fragment.end) == (0.0, 1.2)
@@ -180,15 +185,31 @@ def test_funasr_runtime_message():
     assert (call.id, call.speaker_kind) == ("call_0001", "none")
     assert "".join(f.text for f in call.fragments) == raw["text"]
     first = call.fragments[0]
-    assert (first.text, first.start, first.end, first.speaker, first.path) == ("您好，", 0.88, 1.3, None, "stamp_sents[0]")
+    assert (first.text, first.start, first.end, first.speaker, first.path) == (
+        "您好，",
+        0.88,
+        1.3,
+        None,
+        "stamp_sents[0]",
+    )
     for fragment in call.fragments:
-        assert [fragment.text[w.start_char:w.end_char] for w in fragment.words] == [w.text for w in fragment.words]
+        assert [fragment.text[w.start_char : w.end_char] for w in fragment.words] == [w.text for w in fragment.words]
         assert "".join(w.text for w in fragment.words) == fragment.text[:-1]
 
 
 def test_funasr_runtime_keeps_spaces_between_english_words():
-    message = {"mode": "offline", "stamp_sents": [{"text_seg": "我 用 apple pay", "punc": "。", "start": 0, "end": 900,
-                                                   "ts_list": [[0, 200], [200, 400], [400, 700], [700, 900]]}]}
+    message = {
+        "mode": "offline",
+        "stamp_sents": [
+            {
+                "text_seg": "我 用 apple pay",
+                "punc": "。",
+                "start": 0,
+                "end": 900,
+                "ts_list": [[0, 200], [200, 400], [400, 700], [700, 900]],
+            }
+        ],
+    }
     fragment = one(read_funasr(message, "x")).fragments[0]
     assert fragment.text == "我用apple pay。"
     assert [(w.text, w.start_char) for w in fragment.words] == [("我", 0), ("用", 1), ("apple", 2), ("pay", 8)]
@@ -264,8 +285,11 @@ def test_aliyun_call_without_speech_is_an_empty_call():
 
 @pytest.mark.parametrize(
     ("status", "code", "words"),
-    [("RUNNING", 21050001, "has not finished"), ("QUEUEING", 21050002, "has not finished"),
-     ("FILE_DOWNLOAD_FAILED", 41050002, "did not succeed")],
+    [
+        ("RUNNING", 21050001, "has not finished"),
+        ("QUEUEING", 21050002, "has not finished"),
+        ("FILE_DOWNLOAD_FAILED", 41050002, "did not succeed"),
+    ],
 )
 def test_aliyun_unfinished_or_failed_task_is_refused(status, code, words):
     raw = load("aliyun-running.json")
@@ -296,7 +320,8 @@ def test_dashscope_reads_sentences_words_and_speakers():
     words = call.fragments[0].words
     raw_words = raw["transcripts"][0]["sentences"][0]["words"]
     assert [(w.text, w.start, w.end) for w in words] == [
-        (w["text"], w["begin_time"] / 1000, w["end_time"] / 1000) for w in raw_words]
+        (w["text"], w["begin_time"] / 1000, w["end_time"] / 1000) for w in raw_words
+    ]
 
 
 def test_dashscope_without_diarisation_gives_channels():
@@ -341,7 +366,8 @@ def test_tencent_falls_back_to_the_result_text_when_details_are_null():
     call = one(read_tencent(load("tencent-nulls.json"), "tencent-nulls.json"))
     assert call.metadata == {"task_id": "4500055928"}
     assert [(f.speaker, f.text, f.start, f.end) for f in call.fragments] == [
-        ("0" if role == "agent" else "1", text, start, end) for role, text, start, end in TRUTH[:6]]
+        ("0" if role == "agent" else "1", text, start, end) for role, text, start, end in TRUTH[:6]
+    ]
     assert call.fragments[1].path == "Response.Data.Result line 2"
 
 
@@ -349,7 +375,9 @@ def test_tencent_result_text_without_third_field_and_with_hours():
     data = {"Status": 2, "Result": "[0:0.020,0:2.380]  腾讯云语音识别欢迎您。\n[1:02:3.500,1:02:5.000]  再见。\n"}
     call = one(read_tencent(data, "x"))
     assert [(f.speaker, f.text, f.start, f.end) for f in call.fragments] == [
-        (None, "腾讯云语音识别欢迎您。", 0.02, 2.38), (None, "再见。", 3723.5, 3725.0)]
+        (None, "腾讯云语音识别欢迎您。", 0.02, 2.38),
+        (None, "再见。", 3723.5, 3725.0),
+    ]
     assert call.speaker_kind == "none"
     data["Result"] = "[0:0.020,0:2.380]  好\n0:3.000 坏行\n"
     with pytest.raises(InputError) as caught:
@@ -418,9 +446,13 @@ def test_whisper_confidence_comes_from_logprob_and_no_speech():
 
 
 def test_whisper_strips_segment_text_and_clips_confidence():
-    data = {"segments": [{"start": 0.0, "end": 1.0, "text": " Hello there. ", "avg_logprob": 0.05},
-                         {"start": 1.0, "end": 2.0, "text": "ok", "avg_logprob": -50.0, "no_speech_prob": 0.1}],
-            "language": "en"}
+    data = {
+        "segments": [
+            {"start": 0.0, "end": 1.0, "text": " Hello there. ", "avg_logprob": 0.05},
+            {"start": 1.0, "end": 2.0, "text": "ok", "avg_logprob": -50.0, "no_speech_prob": 0.1},
+        ],
+        "language": "en",
+    }
     first, second = one(read_whisper(data, "x")).fragments
     assert first.text == "Hello there." and first.confidence == 1.0
     assert 0 <= second.confidence < 1e-20
@@ -519,11 +551,13 @@ def test_vtt_multiline_payload_joins_chinese_without_and_latin_with_a_space():
 
 @pytest.mark.parametrize(
     ("content", "line"),
-    [("WEBVT\n\n00:01.000 --> 00:02.000\nhi\n", 1),
-     ("WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n\n00:03,000 --> 00:04.000\nho\n", 6),
-     ("WEBVTT\n\n1\n00:61.000 --> 00:62.000\nhi\n", 4),
-     ("WEBVTT\n\n00:05.000 --> 00:04.000\nhi\n", 3),
-     ("WEBVTT\n\nsomething\nwithout timing\n", 3)],
+    [
+        ("WEBVT\n\n00:01.000 --> 00:02.000\nhi\n", 1),
+        ("WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n\n00:03,000 --> 00:04.000\nho\n", 6),
+        ("WEBVTT\n\n1\n00:61.000 --> 00:62.000\nhi\n", 4),
+        ("WEBVTT\n\n00:05.000 --> 00:04.000\nhi\n", 3),
+        ("WEBVTT\n\nsomething\nwithout timing\n", 3),
+    ],
 )
 def test_vtt_malformed_gives_the_line(content, line):
     with pytest.raises(InputError) as caught:
@@ -567,8 +601,13 @@ def test_srt_speaker_prefixes():
         ("客户", "我的卡丢了", 3.1, 4.0, "line 6"),
         ("Speaker 1", "Hi there", 5.0, 6.0, "line 10"),
         ("SPEAKER_00", "你好", 5.0, 6.0, "line 10"),
-        (None, "注意，这里：不是名字http://example.com 10:30 见一个非常非常非常非常非常长的名字的前缀：不是", 7.0, 8.0,
-         "line 15"),
+        (
+            None,
+            "注意，这里：不是名字http://example.com 10:30 见一个非常非常非常非常非常长的名字的前缀：不是",
+            7.0,
+            8.0,
+            "line 15",
+        ),
         ("Agent", "好的再见", 9.0, 10.0, "line 22"),  # text after a blank line inside a cue
     ]
     assert call.speaker_kind == "name"
@@ -576,9 +615,11 @@ def test_srt_speaker_prefixes():
 
 @pytest.mark.parametrize(
     ("content", "line"),
-    [("1\n00:00:01,000 -> 00:00:02,000\nhi\n", 2),
-     ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:03 --> 00:00:04,000\nho\n", 6),
-     ("hello\nworld\n", 1)],
+    [
+        ("1\n00:00:01,000 -> 00:00:02,000\nhi\n", 2),
+        ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:03 --> 00:00:04,000\nho\n", 6),
+        ("hello\nworld\n", 1),
+    ],
 )
 def test_srt_malformed_timing_gives_the_line(content, line):
     with pytest.raises(InputError) as caught:
@@ -597,12 +638,24 @@ def test_subtitles_without_speakers():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("funasr.json", "funasr"), ("funasr-old-start-bug.json", "funasr"), ("funasr-vad-segment.json", "funasr"),
-     ("funasr-runtime.json", "funasr"), ("aliyun.json", "aliyun"), ("aliyun-legacy.json", "aliyun"),
-     ("aliyun-empty.json", "aliyun"), ("aliyun-running.json", "aliyun"), ("dashscope.json", "dashscope"),
-     ("tencent.json", "tencent"), ("tencent-nulls.json", "tencent"), ("whisper.json", "whisper"),
-     ("whisperx.json", "whisper"), ("whisperx-low-confidence.json", "whisper"),
-     ("whisperx-missing-speaker.json", "whisper"), ("call.json", "json")],
+    [
+        ("funasr.json", "funasr"),
+        ("funasr-old-start-bug.json", "funasr"),
+        ("funasr-vad-segment.json", "funasr"),
+        ("funasr-runtime.json", "funasr"),
+        ("aliyun.json", "aliyun"),
+        ("aliyun-legacy.json", "aliyun"),
+        ("aliyun-empty.json", "aliyun"),
+        ("aliyun-running.json", "aliyun"),
+        ("dashscope.json", "dashscope"),
+        ("tencent.json", "tencent"),
+        ("tencent-nulls.json", "tencent"),
+        ("whisper.json", "whisper"),
+        ("whisperx.json", "whisper"),
+        ("whisperx-low-confidence.json", "whisper"),
+        ("whisperx-missing-speaker.json", "whisper"),
+        ("call.json", "json"),
+    ],
 )
 def test_detect_json_fixtures(name, expected):
     assert detect_json(load(name)) == expected
@@ -618,10 +671,22 @@ def test_detect_json_other_shapes():
 
 @pytest.mark.parametrize(
     "data",
-    [{}, [], "text", 5, None, {"id": "x", "foo": 1}, {"segments": []}, {"segments": [{"text": "no times"}]},
-     {"segments": [{"start": 0, "end": 1, "text": "a"}], "utterances": []},
-     [load("funasr.json")[0], load("call.json")], [load("aliyun.json")], {"Result": "text"},
-     {"transcripts": [{"text": "no sentences"}]}, [1, 2]],
+    [
+        {},
+        [],
+        "text",
+        5,
+        None,
+        {"id": "x", "foo": 1},
+        {"segments": []},
+        {"segments": [{"text": "no times"}]},
+        {"segments": [{"start": 0, "end": 1, "text": "a"}], "utterances": []},
+        [load("funasr.json")[0], load("call.json")],
+        [load("aliyun.json")],
+        {"Result": "text"},
+        {"transcripts": [{"text": "no sentences"}]},
+        [1, 2],
+    ],
 )
 def test_detect_json_refuses_what_it_cannot_tell(data):
     assert detect_json(data) is None
@@ -637,8 +702,13 @@ def test_detect_text():
 
 
 def test_readers_table_and_description():
-    assert READERS == {"funasr": read_funasr, "aliyun": read_aliyun, "dashscope": read_dashscope,
-                       "tencent": read_tencent, "whisper": read_whisper}
+    assert READERS == {
+        "funasr": read_funasr,
+        "aliyun": read_aliyun,
+        "dashscope": read_dashscope,
+        "tencent": read_tencent,
+        "whisper": read_whisper,
+    }
     assert TEXT_READERS == {"vtt": read_vtt, "srt": read_srt}
     assert describe_json({"id": 1, "foo": 2}) == "top-level keys id, foo"
     assert describe_json([{"a": 1}, 2]) == "a list of 2, the first of which has keys a"
@@ -661,14 +731,28 @@ def test_truncated_file_is_an_input_error_with_its_line():
 
 
 READER_OF: dict[str, Callable] = {
-    "funasr.json": read_funasr, "funasr-old-start-bug.json": read_funasr, "funasr-vad-segment.json": read_funasr,
-    "funasr-runtime.json": read_funasr, "aliyun.json": read_aliyun, "aliyun-legacy.json": read_aliyun,
-    "aliyun-empty.json": read_aliyun, "aliyun-running.json": read_aliyun, "dashscope.json": read_dashscope,
-    "tencent.json": read_tencent, "tencent-nulls.json": read_tencent, "whisper.json": read_whisper,
-    "whisperx.json": read_whisper, "whisperx-missing-speaker.json": read_whisper,
+    "funasr.json": read_funasr,
+    "funasr-old-start-bug.json": read_funasr,
+    "funasr-vad-segment.json": read_funasr,
+    "funasr-runtime.json": read_funasr,
+    "aliyun.json": read_aliyun,
+    "aliyun-legacy.json": read_aliyun,
+    "aliyun-empty.json": read_aliyun,
+    "aliyun-running.json": read_aliyun,
+    "dashscope.json": read_dashscope,
+    "tencent.json": read_tencent,
+    "tencent-nulls.json": read_tencent,
+    "whisper.json": read_whisper,
+    "whisperx.json": read_whisper,
+    "whisperx-missing-speaker.json": read_whisper,
 }
-FORMAT_OF = {read_funasr: "funasr", read_aliyun: "aliyun", read_dashscope: "dashscope", read_tencent: "tencent",
-             read_whisper: "whisper"}
+FORMAT_OF = {
+    read_funasr: "funasr",
+    read_aliyun: "aliyun",
+    read_dashscope: "dashscope",
+    read_tencent: "tencent",
+    read_whisper: "whisper",
+}
 REPLACEMENTS = [None, True, 0, -5, 2.5, 10**400, float("nan"), "abc", "", [], {}, [None], {"x": 1}, [[1, 2]]]
 
 
@@ -710,8 +794,14 @@ def _read_or_input_error(reader: Callable, data: Any) -> None:
             assert fragment.end is None or fragment.start is None or fragment.end >= fragment.start
 
 
-SMALL = ["funasr-old-start-bug.json", "aliyun-legacy.json", "aliyun-empty.json", "aliyun-running.json",
-         "tencent-nulls.json", "whisper.json"]
+SMALL = [
+    "funasr-old-start-bug.json",
+    "aliyun-legacy.json",
+    "aliyun-empty.json",
+    "aliyun-running.json",
+    "tencent-nulls.json",
+    "whisper.json",
+]
 
 
 @pytest.mark.parametrize("name", SMALL)
@@ -744,25 +834,69 @@ def test_random_mutations_give_only_input_errors(name, data):
 
 @pytest.mark.parametrize(
     ("reader", "name", "path", "value", "field", "words"),
-    [(read_funasr, "funasr.json", (0, "sentence_info", 2, "timestamp"), "x", "[0].sentence_info[2].timestamp",
-      "must be a list"),
-     (read_funasr, "funasr.json", (0, "sentence_info", 2, "timestamp", 1, 0), -20,
-      "[0].sentence_info[2].timestamp[1][0]", "must not be negative"),
-     (read_funasr, "funasr.json", (0, "sentence_info", 1, "timestamp", 0), [900, 100],
-      "[0].sentence_info[1].timestamp[0]", "before it starts"),
-     (read_funasr, "funasr.json", (0, "sentence_info", 1, "spk"), "1", "[0].sentence_info[1].spk", "whole number"),
-     (read_aliyun, "aliyun.json", ("Result", "Sentences", 4, "EndTime"), 100, "Result.Sentences[4]",
-      "before it starts"),
-     (read_aliyun, "aliyun.json", ("Result", "Words", 7), "w", "Result.Words[7]", "must be an object"),
-     (read_dashscope, "dashscope.json", ("transcripts", 0, "sentences", 1, "words", 0, "begin_time"), True,
-      "transcripts[0].sentences[1].words[0].begin_time", "milliseconds as a number"),
-     (read_tencent, "tencent.json", ("Response", "Data", "ResultDetail", 3, "StartMs"), "9",
-      "Response.Data.ResultDetail[3].StartMs", "milliseconds as a number"),
-     (read_tencent, "tencent.json", ("Response", "Data", "ResultDetail", 3, "Words", 0, "OffsetEndMs"), -1,
-      "Response.Data.ResultDetail[3].Words[0].OffsetEndMs", "must not be negative"),
-     (read_whisper, "whisperx.json", ("segments", 1, "start"), -0.5, "segments[1].start", "must not be negative"),
-     (read_whisper, "whisperx.json", ("segments", 1, "speaker"), 1.5, "segments[1].speaker", "must be an id"),
-     (read_whisper, "whisperx.json", ("segments", 1, "text"), None, "segments[1].text", "text is null")],
+    [
+        (
+            read_funasr,
+            "funasr.json",
+            (0, "sentence_info", 2, "timestamp"),
+            "x",
+            "[0].sentence_info[2].timestamp",
+            "must be a list",
+        ),
+        (
+            read_funasr,
+            "funasr.json",
+            (0, "sentence_info", 2, "timestamp", 1, 0),
+            -20,
+            "[0].sentence_info[2].timestamp[1][0]",
+            "must not be negative",
+        ),
+        (
+            read_funasr,
+            "funasr.json",
+            (0, "sentence_info", 1, "timestamp", 0),
+            [900, 100],
+            "[0].sentence_info[1].timestamp[0]",
+            "before it starts",
+        ),
+        (read_funasr, "funasr.json", (0, "sentence_info", 1, "spk"), "1", "[0].sentence_info[1].spk", "whole number"),
+        (
+            read_aliyun,
+            "aliyun.json",
+            ("Result", "Sentences", 4, "EndTime"),
+            100,
+            "Result.Sentences[4]",
+            "before it starts",
+        ),
+        (read_aliyun, "aliyun.json", ("Result", "Words", 7), "w", "Result.Words[7]", "must be an object"),
+        (
+            read_dashscope,
+            "dashscope.json",
+            ("transcripts", 0, "sentences", 1, "words", 0, "begin_time"),
+            True,
+            "transcripts[0].sentences[1].words[0].begin_time",
+            "milliseconds as a number",
+        ),
+        (
+            read_tencent,
+            "tencent.json",
+            ("Response", "Data", "ResultDetail", 3, "StartMs"),
+            "9",
+            "Response.Data.ResultDetail[3].StartMs",
+            "milliseconds as a number",
+        ),
+        (
+            read_tencent,
+            "tencent.json",
+            ("Response", "Data", "ResultDetail", 3, "Words", 0, "OffsetEndMs"),
+            -1,
+            "Response.Data.ResultDetail[3].Words[0].OffsetEndMs",
+            "must not be negative",
+        ),
+        (read_whisper, "whisperx.json", ("segments", 1, "start"), -0.5, "segments[1].start", "must not be negative"),
+        (read_whisper, "whisperx.json", ("segments", 1, "speaker"), 1.5, "segments[1].speaker", "must be an id"),
+        (read_whisper, "whisperx.json", ("segments", 1, "text"), None, "segments[1].text", "text is null"),
+    ],
 )
 def test_errors_name_the_json_path(reader, name, path, value, field, words):
     with pytest.raises(InputError) as caught:
@@ -773,15 +907,17 @@ def test_errors_name_the_json_path(reader, name, path, value, field, words):
 
 @pytest.mark.parametrize(
     ("reader", "data", "field"),
-    [(read_funasr, [{"key": "a", "sentence_info": [{"text": "好"}]}], "[0].sentence_info[0].start"),
-     (read_funasr, "not json objects", ""),
-     (read_aliyun, {"StatusText": "SUCCESS", "Result": None}, "Result"),
-     (read_aliyun, {"StatusText": "SUCCESS", "Result": {"Sentences": {}}}, "Result.Sentences"),
-     (read_dashscope, {"transcripts": "none"}, "transcripts"),
-     (read_tencent, {"Response": {"Data": {"Status": "2"}}}, "Response.Data.Status"),
-     (read_tencent, {"Response": []}, "Response"),
-     (read_whisper, [], ""),
-     (read_whisper, {"segments": [{"start": 1, "end": 2}]}, "segments[0].text")],
+    [
+        (read_funasr, [{"key": "a", "sentence_info": [{"text": "好"}]}], "[0].sentence_info[0].start"),
+        (read_funasr, "not json objects", ""),
+        (read_aliyun, {"StatusText": "SUCCESS", "Result": None}, "Result"),
+        (read_aliyun, {"StatusText": "SUCCESS", "Result": {"Sentences": {}}}, "Result.Sentences"),
+        (read_dashscope, {"transcripts": "none"}, "transcripts"),
+        (read_tencent, {"Response": {"Data": {"Status": "2"}}}, "Response.Data.Status"),
+        (read_tencent, {"Response": []}, "Response"),
+        (read_whisper, [], ""),
+        (read_whisper, {"segments": [{"start": 1, "end": 2}]}, "segments[0].text"),
+    ],
 )
 def test_wrong_shapes_are_input_errors(reader, data, field):
     with pytest.raises(InputError) as caught:

@@ -237,4 +237,3 @@ def test_render_reads_recogniser_output(tmp_path):
     out = tmp_path / "call.html"
     assert main(["render", str(ASR / "aliyun.json"), "--output", str(out)]) == 0
     assert "感谢您的来电" in out.read_text(encoding="utf-8")
-

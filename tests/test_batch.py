@@ -38,7 +38,13 @@ AGENT = [
     "请问还有其他可以帮您的吗？感谢您的来电，祝您生活愉快，再见。",
     "歡迎致電星海銀行，請問有什麼可以幫您？",
 ]
-CUSTOMER = ["喂，你好，我卡号尾号{n}的卡丢了。", "你们太慢了，我要投诉！", "嗯。", "好的，谢谢。", "我上个月的账单不对，第{n}期。"]
+CUSTOMER = [
+    "喂，你好，我卡号尾号{n}的卡丢了。",
+    "你们太慢了，我要投诉！",
+    "嗯。",
+    "好的，谢谢。",
+    "我上个月的账单不对，第{n}期。",
+]
 
 
 def _record(i: int, rnd: random.Random) -> dict:
@@ -58,7 +64,9 @@ def _corrupt(i: int, kind: str) -> bytes:
     if kind == "wrong types":
         return json.dumps({"id": f"call-{i:05d}", "utterances": [{"speaker": "agent", "text": 12345}]}).encode()
     if kind == "unknown speaker":
-        return json.dumps({"id": f"call-{i:05d}", "utterances": [{"speaker": "机器人", "text": "您好"}]}, ensure_ascii=False).encode()
+        return json.dumps(
+            {"id": f"call-{i:05d}", "utterances": [{"speaker": "机器人", "text": "您好"}]}, ensure_ascii=False
+        ).encode()
     return f'{{"id": "call-{i:05d}", "utterances": [{{"speaker": "agent", "text": "caf'.encode() + b"\xe9\xff" + b'"}]}'
 
 
@@ -186,7 +194,11 @@ def test_an_endless_jsonl_pipe_is_read_line_by_line(tmp_path):
                 for i in itertools.count():
                     if stop.is_set():
                         return
-                    line = _corrupt(i, "invalid UTF-8") if i % 10 == 9 else json.dumps(_record(i, rnd), ensure_ascii=False).encode()
+                    line = (
+                        _corrupt(i, "invalid UTF-8")
+                        if i % 10 == 9
+                        else json.dumps(_record(i, rnd), ensure_ascii=False).encode()
+                    )
                     out.write(line + b"\n")
                     out.flush()
                     written[0] += 1
@@ -253,7 +265,9 @@ def test_a_worker_that_dies_loses_nothing():
         results = list(checker.check_many(items, workers=2, chunk_size=8))
     assert len(results) == 200
     assert isinstance(results[70], RecordError) and results[70].index == 70
-    assert [r.transcript_id for i, r in enumerate(results) if i != 70] == [f"call-{i:05d}" for i in range(200) if i != 70]
+    assert [r.transcript_id for i, r in enumerate(results) if i != 70] == [
+        f"call-{i:05d}" for i in range(200) if i != 70
+    ]
     assert any("worker process died" in str(w.message) for w in caught)
     assert multiprocessing.active_children() == []
 

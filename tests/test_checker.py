@@ -6,12 +6,11 @@ import difflib
 import json
 
 import pytest
+import regen_golden
 from conftest import EXAMPLES, call
 
 import servicecheck
 from servicecheck import Checker, InputError, Report, Transcript, check, load_pack
-
-import regen_golden
 
 # A short, complete call written for these tests: every required stage of bank-cn is in it.
 GOOD_CALL = call(
@@ -49,7 +48,10 @@ def test_check_accepts_a_transcript_a_dict_and_paths(checker, tmp_path):
     as_json = tmp_path / "synthetic-good.json"
     as_json.write_text(json.dumps(GOOD_CALL, ensure_ascii=False), encoding="utf-8")
     as_text = tmp_path / "synthetic-good.txt"
-    lines = [f"[{u['start']}-{u['end']}] {'坐席' if u['speaker'] == 'agent' else '客户'}：{u['text']}" for u in GOOD_CALL["utterances"]]
+    lines = [
+        f"[{u['start']}-{u['end']}] {'坐席' if u['speaker'] == 'agent' else '客户'}：{u['text']}"
+        for u in GOOD_CALL["utterances"]
+    ]
     as_text.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     reports = [checker.check(item) for item in (transcript, GOOD_CALL, as_json, str(as_json), as_text)]

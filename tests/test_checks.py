@@ -292,7 +292,9 @@ COMPLAINT = check(
     }
 )
 COMPLAINT_EVERY = variant(COMPLAINT, "complaint_every", once=False)
-COMPLAINT_APOLOGY = variant(COMPLAINT, "complaint_apology", then=[{"phrases": ["抱歉"], "speaker": "agent", "name": "致歉"}])
+COMPLAINT_APOLOGY = variant(
+    COMPLAINT, "complaint_apology", then=[{"phrases": ["抱歉"], "speaker": "agent", "name": "致歉"}]
+)
 
 
 @pytest.mark.parametrize("answer_at, fails", [(1, False), (2, True)])
@@ -304,7 +306,13 @@ def test_conditional_phrase_trigger(answer_at, fails):
         assert of(report, "complaint") == []
         return
     f = one(report, "complaint")
-    assert (f.kind, f.stage, f.severity, f.utterance_index, f.speaker) == ("violation", "empathy", "major", 1, "customer")
+    assert (f.kind, f.stage, f.severity, f.utterance_index, f.speaker) == (
+        "violation",
+        "empathy",
+        "major",
+        1,
+        "customer",
+    )
     assert (f.start, f.end, f.text) == (2, 4, "投诉")
 
 
@@ -405,7 +413,9 @@ def test_conditional_within_seconds_without_timestamps_is_skipped_with_a_note():
 
 
 # == pattern ===============================================================================================
-PATTERN = check({"id": "card_number", "type": "pattern", "speaker": "agent", "severity": "major", "regex": ["[0-9]{16,19}"]})
+PATTERN = check(
+    {"id": "card_number", "type": "pattern", "speaker": "agent", "severity": "major", "regex": ["[0-9]{16,19}"]}
+)
 
 
 @pytest.mark.parametrize(
@@ -426,7 +436,12 @@ def test_pattern(number, fails):
         return
     (f,) = found
     assert (f.kind, f.stage, f.severity, f.method, f.utterance_index, f.time) == (
-        "violation", "privacy", "major", "regex", 1, 3.5,
+        "violation",
+        "privacy",
+        "major",
+        "regex",
+        1,
+        3.5,
     )
     assert (f.start, f.end, f.text) == (5, 5 + len(number), number)
 
@@ -528,7 +543,9 @@ def test_silence_hold_needs_announcement_and_thanks(before, after_speaker, after
 
 
 def test_silence_hold_phrase_must_be_in_the_last_agent_utterance_before_the_gap():
-    report = run(("agent", "请您稍等。", 0.0, 2.0), ("agent", "嗯。", 2.5, 3.0), ("agent", "感谢您的耐心等待。", 33.0, 35.0))
+    report = run(
+        ("agent", "请您稍等。", 0.0, 2.0), ("agent", "嗯。", 2.5, 3.0), ("agent", "感谢您的耐心等待。", 33.0, 35.0)
+    )
     assert [f.utterance_index for f in of(report, "quiet")] == [2]
 
 
@@ -600,7 +617,13 @@ def test_interruption_threshold(customer_end, agent_start, fails):
         assert of(report, "talk_over") == []
         return
     f = one(report, "talk_over")
-    assert (f.kind, f.stage, f.utterance_index, f.speaker, f.time) == ("violation", "acknowledgement", 1, "agent", agent_start)
+    assert (f.kind, f.stage, f.utterance_index, f.speaker, f.time) == (
+        "violation",
+        "acknowledgement",
+        1,
+        "agent",
+        agent_start,
+    )
     whole(f, text)
     assert f"抢话 {customer_end - agent_start:.1f} 秒" in f.explanation
 
@@ -631,7 +654,9 @@ def test_interruption_only_of_the_customer_and_not_on_other_channels():
 
 
 # == speech_rate ===========================================================================================
-RATE = check({"id": "pace", "type": "speech_rate", "channels": ["phone"], "min_cpm": 150, "max_cpm": 330, "min_chars": 40})
+RATE = check(
+    {"id": "pace", "type": "speech_rate", "channels": ["phone"], "min_cpm": 150, "max_cpm": 330, "min_chars": 40}
+)
 TEN = "请您核对一下账户信息"  # ten characters
 
 
@@ -662,14 +687,24 @@ def test_speech_rate(chars, seconds, verdict):
         return
     f = one(report, "pace")  # a whole-call finding: no utterance, no offsets, no time
     assert (f.kind, f.stage, f.utterance_index, f.start, f.end, f.text, f.time) == (
-        "violation", "delivery", None, None, None, "", None,
+        "violation",
+        "delivery",
+        None,
+        None,
+        None,
+        "",
+        None,
     )
     assert verdict in f.explanation
 
 
 def test_speech_rate_sums_agent_turns_and_needs_min_chars():
     # 30 + 30 characters in 12.0 + 12.0 s: 150 per minute (the float sum of the durations is 24.000000000000004).
-    turns = [("agent", _agent_chars(30), 0.1, 12.1), ("customer", "嗯。", 12.5, 13.0), ("agent", _agent_chars(30), 13.3, 25.3)]
+    turns = [
+        ("agent", _agent_chars(30), 0.1, 12.1),
+        ("customer", "嗯。", 12.5, 13.0),
+        ("agent", _agent_chars(30), 13.3, 25.3),
+    ]
     assert of(run(*turns), "pace") == []
     assert of(run(("agent", _agent_chars(39), 0.0, 1.0)), "pace") == []  # 2340 per minute, but 39 characters
     assert one(run(("agent", _agent_chars(40), 0.0, 1.0)), "pace").explanation.endswith("高于 330")
@@ -740,7 +775,9 @@ def test_bank_transfer_without_time_limit_or_callback(checker):
     ]
     report = _bank(checker, *turns)
     found = of(report, "transfer_followup")
-    assert [(f.kind, f.stage, f.severity, f.utterance_index) for f in found] == [("violation", "transfer", "major", 2)] * 2
+    assert [(f.kind, f.stage, f.severity, f.utterance_index) for f in found] == [
+        ("violation", "transfer", "major", 2)
+    ] * 2
     assert [f.message.split("：")[-1] for f in found] == ["缺少处理时限", "缺少回复方式"]
     assert "登记工单" in found[0].text  # the trigger: the transfer phrase
 
@@ -761,7 +798,13 @@ def test_bank_transfer_with_time_limit_and_callback(checker):
 @pytest.mark.parametrize("empathy", [True, False])
 def test_bank_complaint_needs_empathy(checker, empathy):
     answer = "非常抱歉给您带来不便，我马上帮您查。" if empathy else "那我帮您查一下。"
-    turns = [OPENING, ("customer", "你们扣了我两次年费，我要投诉！"), ("agent", answer), ("customer", "快点。"), *ENDING]
+    turns = [
+        OPENING,
+        ("customer", "你们扣了我两次年费，我要投诉！"),
+        ("agent", answer),
+        ("customer", "快点。"),
+        *ENDING,
+    ]
     found = of(_bank(checker, *turns), "complaint_empathy")
     if empathy:
         assert found == []
@@ -779,7 +822,8 @@ def test_bank_untimed_call_gets_notes_and_no_timing_findings(checker):
     report = _bank(checker, *turns)
     assert not [f for f in report.findings if f.rule_id in TIMING_CHECKS]
     assert set(report.notes) == {
-        f"{c}: skipped, the transcript has no timestamps" for c in ("answer_delay", "silence_phone", "interruption", "speech_rate")
+        f"{c}: skipped, the transcript has no timestamps"
+        for c in ("answer_delay", "silence_phone", "interruption", "speech_rate")
     }
     online = _bank(checker, *turns, channel="online")  # online: only the online silence check needs times
     assert online.notes == ("silence_online: skipped, the transcript has no timestamps",)
@@ -822,7 +866,11 @@ def test_bank_full_card_number(checker):
     report = _bank(checker, OPENING, ("customer", "我卡丢了。"), ("agent", text), *ENDING)
     f = one(report, "full_number_readout")
     assert (f.kind, f.stage, f.severity, f.utterance_index, f.text) == (
-        "violation", "privacy", "major", 2, "6222 0212 3456 7890",
+        "violation",
+        "privacy",
+        "major",
+        2,
+        "6222 0212 3456 7890",
     )
     assert of(_bank(checker, OPENING, ("agent", "请问是尾号7890的卡吗？"), *ENDING), "full_number_readout") == []
 
@@ -922,8 +970,16 @@ def test_the_yaml_examples_in_the_checks_guide_are_valid(tmp_path):
     checks = [c for b in blocks if isinstance(b, list) for c in b]
     checks += [c for b in blocks if isinstance(b, dict) and "extends" not in b for c in b.get("checks", [])]
     assert {c["type"] for c in checks} == {
-        "position", "sequence", "conditional", "pattern", "personal_data", "answer_delay", "silence", "interruption",
-        "speech_rate", "agent_hangup",
+        "position",
+        "sequence",
+        "conditional",
+        "pattern",
+        "personal_data",
+        "answer_delay",
+        "silence",
+        "interruption",
+        "speech_rate",
+        "agent_hangup",
     }
     for definition in checks:
         TypeAdapter(Check).validate_python(definition)

@@ -226,7 +226,10 @@ def test_table_says_why_a_call_failed(capsys):
     )
     assert lines[1] == "  - the veto set the score to 0 (without it 65)"
     # ... and every item that deducted points
-    assert "  - -30 required_stages 必需环节（问候、自报家门、结束语）: required_stage(greeting), required_stage(closing)" in lines
+    assert (
+        "  - -30 required_stages 必需环节（问候、自报家门、结束语）: required_stage(greeting), required_stage(closing)"
+        in lines
+    )
     assert "  - -5 opening 开场问候与自报家门: greeting_first@0" in lines
     assert "== batch summary" not in out  # one call: no summary
 
@@ -268,7 +271,7 @@ def test_table_below_the_pass_mark_says_so(capsys, tmp_path):
 def test_table_of_several_calls_ends_with_the_batch_summary(capsys):
     status, out, _ = _run(capsys, "check", CREDIT, RUDE, "--format", "table")
     assert status == 0
-    summary = out[out.index("== batch summary"):]
+    summary = out[out.index("== batch summary") :]
     assert out.index("== example-002") < out.index("== batch summary")
     assert summary.startswith("== batch summary: 2 calls checked, 0 could not be read or checked\n")
     assert "pass rate 50.0% (1/2, pass mark 80)  mean score 50  median 50" in summary
@@ -299,7 +302,7 @@ def test_table_of_a_generated_batch_of_994_chats(capsys, tmp_path):
     status, out, err = _run(capsys, "check", str(batch), "--format", "table", "--no-progress")
     assert status == 1 and "line 501" in err  # the unreadable line is reported; the rest is checked
     assert sum(line.startswith("== chat-") for line in out.splitlines()) == 994
-    summary = out[out.index("== batch summary"):]
+    summary = out[out.index("== batch summary") :]
     assert summary.startswith("== batch summary: 994 calls checked, 1 could not be read or checked")
     agents = next(block for block in _blocks(summary) if block.startswith("agents"))
     rows = agents.splitlines()[3:]
@@ -356,7 +359,7 @@ def _csv(text: str) -> list[dict]:
 def test_csv_round_trips_awkward_text(capsys, tmp_path):
     pack = tmp_path / "awkward.yaml"
     pack.write_text(AWKWARD_PACK, encoding="utf-8")
-    chat = call(("agent", "您好"), ("agent", '这个不归我管，你"自己"去查,\n别问我'), id="id,with \"quotes\"")
+    chat = call(("agent", "您好"), ("agent", '这个不归我管，你"自己"去查,\n别问我'), id='id,with "quotes"')
     chat["metadata"] = {"agent_id": "工号,7"}
     path = tmp_path / "awkward.json"
     path.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
@@ -403,7 +406,12 @@ def test_csv_every_finding_and_the_calls_file_beside(capsys, tmp_path):
     assert [c["transcript_id"] for c in calls] == ["example-001", "", "rude-7"]
     good, bad, rude = calls
     assert (good["score"], good["passed"], good["vetoed"], good["pass_mark"], good["failed_items"]) == (
-        "100.0", "true", "false", "80.0", "")
+        "100.0",
+        "true",
+        "false",
+        "80.0",
+        "",
+    )
     assert good["agent_id"] == "A1024" and int(good["hits"]) > 0 and good["error"] == ""
     assert bad["line"] == "2" and bad["source"] == str(mixed) and bad["error"] and bad["score"] == ""
     assert (rude["score"], rude["passed"], rude["vetoed"]) == ("0.0", "false", "true")
@@ -455,7 +463,9 @@ def test_schema_files_in_docs_are_what_the_command_prints(capsys, kind):
     status, out, _ = _run(capsys, "schema", kind)
     assert status == 0
     committed = (REPO / "docs" / f"{kind}.schema.json").read_text(encoding="utf-8")
-    assert out == committed, f"docs/{kind}.schema.json is stale: servicecheck schema {kind} --output docs/{kind}.schema.json"
+    assert out == committed, (
+        f"docs/{kind}.schema.json is stale: servicecheck schema {kind} --output docs/{kind}.schema.json"
+    )
 
 
 def test_transcript_and_report_schemas_validate(capsys, checker):
@@ -564,4 +574,6 @@ def test_the_cli_reference_in_the_docs_is_what_the_parser_prints():
     from servicecheck.cli import reference_markdown
 
     committed = (REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
-    assert committed == reference_markdown(), "regenerate: python -c 'from servicecheck.cli import reference_markdown; print(reference_markdown(), end=\"\")' > docs/reference/cli.md"
+    assert committed == reference_markdown(), (
+        "regenerate: python -c 'from servicecheck.cli import reference_markdown; print(reference_markdown(), end=\"\")' > docs/reference/cli.md"
+    )

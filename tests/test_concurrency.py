@@ -43,7 +43,14 @@ AGENT = [
     "呃，您号，我这边查一下 OK 吗，在见",
     "理财产品有风险，投资须谨慎。",
 ]
-CUSTOMER = ["喂，你好，我信用卡丢了。", "你们太慢了，我要投诉！", "嗯。", "好的，谢谢。", "我上个月的账单不对。", "什么破银行，气死我了"]
+CUSTOMER = [
+    "喂，你好，我信用卡丢了。",
+    "你们太慢了，我要投诉！",
+    "嗯。",
+    "好的，谢谢。",
+    "我上个月的账单不对。",
+    "什么破银行，气死我了",
+]
 
 
 def _synthetic(count: int, seed: int = 11) -> list[Transcript]:
@@ -55,13 +62,22 @@ def _synthetic(count: int, seed: int = 11) -> list[Transcript]:
             speaker = "agent" if turn % 2 == 0 else rnd.choice(["customer", "customer", "other"])
             text = rnd.choice(AGENT if speaker == "agent" else CUSTOMER)
             if rnd.random() < 0.5:  # a fresh text, so threads fill the caches at the same time
-                text = text[: rnd.randint(0, len(text))] + rnd.choice("，。嗯呃好的") + str(n) + text[rnd.randint(0, len(text)) :]
+                text = (
+                    text[: rnd.randint(0, len(text))]
+                    + rnd.choice("，。嗯呃好的")
+                    + str(n)
+                    + text[rnd.randint(0, len(text)) :]
+                )
             length = rnd.uniform(0.3, 9)
             start = max(0.0, clock + rnd.uniform(-2, 12))
-            utterances.append({"speaker": speaker, "text": text, "start": round(start, 2), "end": round(start + length, 2)})
+            utterances.append(
+                {"speaker": speaker, "text": text, "start": round(start, 2), "end": round(start + length, 2)}
+            )
             clock = start + length
         calls.append(
-            Transcript.model_validate({"id": f"syn-{n}", "channel": rnd.choice(["phone", "online"]), "utterances": utterances})
+            Transcript.model_validate(
+                {"id": f"syn-{n}", "channel": rnd.choice(["phone", "online"]), "utterances": utterances}
+            )
         )
     return calls
 
@@ -202,7 +218,9 @@ def test_jieba_global_tokenizer_stays_uninitialised_with_two_packs_in_threads(tm
         """
     )
     env = {**os.environ, "SERVICECHECK_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
     assert stat.S_IMODE((tmp_path / "cache").stat().st_mode) == 0o700
@@ -264,7 +282,9 @@ def test_a_directory_in_place_of_the_cache_file(tmp_path):
     cache = tmp_path / "cache"
     (cache / "jieba.cache").mkdir(parents=True)
     checker = Checker(_name_pack("d", []), cache_dir=cache)
-    assert [f.text for f in checker.check({"id": "x", "utterances": [{"speaker": "agent", "text": "我是小李"}]}).findings] == ["小李"]
+    assert [
+        f.text for f in checker.check({"id": "x", "utterances": [{"speaker": "agent", "text": "我是小李"}]}).findings
+    ] == ["小李"]
 
 
 def test_segmenters_building_at_once_on_one_corrupt_cache(tmp_path, valid_cache):

@@ -72,7 +72,9 @@ def checker() -> Checker:
 
 def _jsonl(path: Path, rows: list) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -98,7 +100,9 @@ def test_labels_of_stages_the_pack_lacks_or_switched_off_are_misses(checker, tmp
     assert (micro.tp, micro.fp, micro.fn) == (4, 0, 2)
     # Spans: 祝您生活愉快 is a closing label the pack has no phrase for, a miss of its own.
     assert (result.micro("span").tp, result.micro("span").fn) == (4, 3)
-    misses = [(e["stage"], e["call"], e["utterance"], e["gold"]) for e in result.errors if e["type"] == "false_negative"]
+    misses = [
+        (e["stage"], e["call"], e["utterance"], e["gold"]) for e in result.errors if e["type"] == "false_negative"
+    ]
     assert misses == [("empathy", "c1", 2, ["抱歉"]), ("self_intro", "c2", 0, ["我是客服小王"])]
     assert result.warnings == [
         "gold stage 'empathy' is switched off in the pack: its 1 label(s) count as misses (false negatives)",
@@ -111,8 +115,14 @@ def test_eval_says_so_in_the_table_and_in_json(pack_file, tmp_path, capsys):
     status, out, _ = _run(capsys, "eval", str(gold), "--pack", str(pack_file))
     assert status == 0
     lines = out.splitlines()
-    assert lines[0] == "warning: gold stage 'empathy' is switched off in the pack: its 1 label(s) count as misses (false negatives)"
-    assert lines[1] == "warning: gold stage 'self_intro' is not in the pack: its 1 label(s) count as misses (false negatives)"
+    assert (
+        lines[0]
+        == "warning: gold stage 'empathy' is switched off in the pack: its 1 label(s) count as misses (false negatives)"
+    )
+    assert (
+        lines[1]
+        == "warning: gold stage 'self_intro' is not in the pack: its 1 label(s) count as misses (false negatives)"
+    )
     rows = {line.split()[0]: line.split() for line in lines if line.split()}
     assert rows["self_intro"][1:4] == ["0", "0", "1"]
     status, out, _ = _run(capsys, "eval", str(gold), "--pack", str(pack_file), "--format", "json")
@@ -138,14 +148,17 @@ def test_a_gold_file_without_labels_is_called_out(pack_file, tmp_path, capsys):
     status, out, _ = _run(capsys, "eval", str(gold), "--pack", str(pack_file), "--format", "json")
     result = json.loads(out)
     assert result["labels"] == 0 and result["calls"] == 2
-    assert result["warnings"] == [f"{gold} has no labels: every finding counts as a false positive and recall says nothing"]
+    assert result["warnings"] == [
+        f"{gold} has no labels: every finding counts as a false positive and recall says nothing"
+    ]
     labelled = _jsonl(tmp_path / "gold.jsonl", CALLS)
     assert not [w for w in evaluate(Checker(load_pack(PACK)), read_gold(labelled)).warnings if "no labels" in w]
 
 
 def test_a_clean_gold_file_has_no_warnings(checker, tmp_path):
     scored_only = [
-        {**call, "labels": [label for label in call["labels"] if label["stage"] in ("greeting", "closing")]} for call in CALLS
+        {**call, "labels": [label for label in call["labels"] if label["stage"] in ("greeting", "closing")]}
+        for call in CALLS
     ]
     result = evaluate(checker, read_gold(_jsonl(tmp_path / "gold.jsonl", scored_only)))
     assert result.warnings == [] and result.unscored == {}
@@ -233,14 +246,18 @@ def test_corpus_problems_are_errors_of_the_row_that_meets_them(checker, tmp_path
     errors = [e["error"] for e in result.row_errors]
     assert [e["line"] for e in result.row_errors] == [1, 2, 3, 4]
     assert errors[0].startswith(f"{labels}:1, field labels.text: label text '你好' not in utterance")
-    assert errors[1].startswith(f"{corpus}, line 3, field utterances[0].speaker: unknown speaker 'robot'")  # where the dialogue is
+    assert errors[1].startswith(
+        f"{corpus}, line 3, field utterances[0].speaker: unknown speaker 'robot'"
+    )  # where the dialogue is
     assert errors[2] == f"{labels}, line 3, field id: dialogue id 'twice' is on several lines of {corpus} (4, 5)"
     assert errors[3] == f"{labels}, line 4, field id: dialogue id 'c9' is not in {corpus} (1 unreadable line(s): [2])"
     assert result.calls == 1 and result.micro("utterance").tp == 1
 
 
 def test_bad_rows_of_an_inline_gold_file_are_reported_and_the_rest_goes_on(checker, tmp_path):
-    gold = _jsonl(tmp_path / "gold.jsonl", [CALLS[0], "{oops", {**CALLS[1], "labels": [{"utterance": 0, "text": "您好"}]}])
+    gold = _jsonl(
+        tmp_path / "gold.jsonl", [CALLS[0], "{oops", {**CALLS[1], "labels": [{"utterance": 0, "text": "您好"}]}]
+    )
     result = evaluate(checker, read_gold(gold))
     assert [(e["line"], e["error"].split(": ")[-1]) for e in result.row_errors][1] == (3, "label without stage")
     assert result.row_errors[0]["line"] == 2 and "invalid JSON" in result.row_errors[0]["error"]

@@ -42,7 +42,9 @@ def examples(count: int) -> int:
     return max(5, round(count * PROFILE_EXAMPLES / 500))
 
 
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FUZZ = dict(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+)
 
 
 # -- shared heavy resources --------------------------------------------------------------------------------------
@@ -74,15 +76,89 @@ def bank() -> Checker:
 
 # -- text ------------------------------------------------------------------------------------------------------
 WORDS = [
-    "您好", "你好", "您好像", "您号", "欢迎致电", "歡迎致電", "感谢您的来电", "再见", "在见", "祝您生活愉快",
-    "不归我管", "你自己去查", "我也没办法", "工号", "客服", "小李", "星海银行", "理解", "心情", "抱歉",
-    "确认", "转接", "专员", "三个工作日", "回电", "投诉", "太慢了", "请稍等", "久等了", "理财产品", "有风险",
-    "卡号", "6222020200112233445", "幺三五二", "嗯", "好的", "不", "没", "吗", "呢", "还有", "其他",
+    "您好",
+    "你好",
+    "您好像",
+    "您号",
+    "欢迎致电",
+    "歡迎致電",
+    "感谢您的来电",
+    "再见",
+    "在见",
+    "祝您生活愉快",
+    "不归我管",
+    "你自己去查",
+    "我也没办法",
+    "工号",
+    "客服",
+    "小李",
+    "星海银行",
+    "理解",
+    "心情",
+    "抱歉",
+    "确认",
+    "转接",
+    "专员",
+    "三个工作日",
+    "回电",
+    "投诉",
+    "太慢了",
+    "请稍等",
+    "久等了",
+    "理财产品",
+    "有风险",
+    "卡号",
+    "6222020200112233445",
+    "幺三五二",
+    "嗯",
+    "好的",
+    "不",
+    "没",
+    "吗",
+    "呢",
+    "还有",
+    "其他",
 ]
 ODD = [
-    " ", "  ", "\u3000", "\t", "\n", "\r", "\x00", "\x1b", "\u200b", "\u200d", "\u200e", "\u202e", "\ufeff",
-    "\u0301", "\u20dd", "\ufe0f", "👍🏽", "👩\u200d💻", "🇨🇳", "ＡＢＣ", "１２３", "Straße", "ﬁ", "①", "㎏",
-    "\u00a8", "\uffe3", "，", "。", "？", "！", "、", "…", "“", "”", "（", "）", "\U0010fffd", "\uffff",
+    " ",
+    "  ",
+    "\u3000",
+    "\t",
+    "\n",
+    "\r",
+    "\x00",
+    "\x1b",
+    "\u200b",
+    "\u200d",
+    "\u200e",
+    "\u202e",
+    "\ufeff",
+    "\u0301",
+    "\u20dd",
+    "\ufe0f",
+    "👍🏽",
+    "👩\u200d💻",
+    "🇨🇳",
+    "ＡＢＣ",
+    "１２３",
+    "Straße",
+    "ﬁ",
+    "①",
+    "㎏",
+    "\u00a8",
+    "\uffe3",
+    "，",
+    "。",
+    "？",
+    "！",
+    "、",
+    "…",
+    "“",
+    "”",
+    "（",
+    "）",
+    "\U0010fffd",
+    "\uffff",
 ]
 TEXT = st.lists(
     st.one_of(
@@ -128,8 +204,14 @@ def near_utterance(draw):
 @st.composite
 def near_transcript(draw):
     data = {
-        "id": draw(st.one_of(st.text(max_size=8), st.integers()) if draw(st.integers(0, 9)) else st.sampled_from([None, True, ["x"], 1.5, "\ud800"])),
-        "channel": draw(st.sampled_from(["phone", "online"]) if draw(st.integers(0, 9)) else st.sampled_from(["fax", None, 1])),
+        "id": draw(
+            st.one_of(st.text(max_size=8), st.integers())
+            if draw(st.integers(0, 9))
+            else st.sampled_from([None, True, ["x"], 1.5, "\ud800"])
+        ),
+        "channel": draw(
+            st.sampled_from(["phone", "online"]) if draw(st.integers(0, 9)) else st.sampled_from(["fax", None, 1])
+        ),
         "utterances": draw(st.lists(near_utterance(), max_size=8)),
     }
     if draw(st.integers(0, 9)) == 0:
@@ -155,7 +237,11 @@ def valid_transcripts(text=TEXT, max_size=8):
                 clock = utterance["end"]
             utterances.append(utterance)
         return Transcript.model_validate(
-            {"id": draw(st.text(max_size=6)), "channel": draw(st.sampled_from(["phone", "online"])), "utterances": utterances}
+            {
+                "id": draw(st.text(max_size=6)),
+                "channel": draw(st.sampled_from(["phone", "online"])),
+                "utterances": utterances,
+            }
         )
 
     return build()
@@ -230,7 +316,9 @@ def jsonl_bytes(draw) -> tuple[bytes, int]:
         if kind == "good":
             line = draw(valid_transcripts(max_size=3)).model_dump_json().encode()
         elif kind == "near":
-            line = json.dumps(draw(near_transcript()), ensure_ascii=draw(st.booleans()), allow_nan=True).encode("utf-8", "surrogatepass")
+            line = json.dumps(draw(near_transcript()), ensure_ascii=draw(st.booleans()), allow_nan=True).encode(
+                "utf-8", "surrogatepass"
+            )
         elif kind == "mutated":
             line = bytearray(draw(valid_transcripts(max_size=2)).model_dump_json().encode())
             for _ in range(draw(st.integers(1, 3))):
@@ -241,7 +329,9 @@ def jsonl_bytes(draw) -> tuple[bytes, int]:
                 elif action == "cut":
                     del line[position:]
                 else:
-                    line[position:position] = draw(st.sampled_from([b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\x00", b"\r", b"\\u", b'"', b"{", b"]"]))
+                    line[position:position] = draw(
+                        st.sampled_from([b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\x00", b"\r", b"\\u", b'"', b"{", b"]"])
+                    )
             line = bytes(line).replace(b"\n", b" ")
         elif kind == "blank":
             line = draw(st.sampled_from([b"", b" ", b"\t", b"\r", b"  \r"]))
@@ -283,7 +373,9 @@ def test_jsonl_streams_never_raise_and_keep_every_line(scratch, stream, name):
         json.dumps(result.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
 
 
-SPEAKER_PREFIX = st.sampled_from(["坐席：", "客户：", "坐席：", "客户：", "客服:", "agent: ", "Customer：", "用户 ：", "系统: "])
+SPEAKER_PREFIX = st.sampled_from(
+    ["坐席：", "客户：", "坐席：", "客户：", "客服:", "agent: ", "Customer：", "用户 ：", "系统: "]
+)
 BAD_PREFIX = st.sampled_from(["机器人：", "", "：", "坐席", "a very long speaker name: "])
 
 
@@ -301,7 +393,11 @@ def text_file(draw) -> bytes:
                     a, b = draw(st.sampled_from([("-2", "1"), ("0", "-1"), ("10", "9"), ("1e3", "2"), ("x", "1")]))
                 line = f"[{a}{draw(st.sampled_from(['-', '–', '~', ' - ']))}{b}] " + line
         elif kind == "header":
-            line = draw(st.sampled_from(["# id: ", "#ID：", "# channel：online", "# channel: phone", "# id: ", "# channel: fax"])) + draw(st.text(string.ascii_letters + "-_ 您", max_size=5))
+            line = draw(
+                st.sampled_from(
+                    ["# id: ", "#ID：", "# channel：online", "# channel: phone", "# id: ", "# channel: fax"]
+                )
+            ) + draw(st.text(string.ascii_letters + "-_ 您", max_size=5))
         elif kind == "comment":
             line = "#" + draw(TEXT).replace("\n", " ")
         elif kind == "blank":
@@ -335,7 +431,26 @@ def test_text_files_give_one_record_with_a_line_in_range(scratch, data):
 
 
 # -- packs -------------------------------------------------------------------------------------------------------
-SAFE_ATOMS = ["您", "好", "再", "见", "工号", "a", "Z", "1", r"\d", ".", "[您你]", "[^，。]", r"\p{Han}", r"\.", "（", "歡", "ｂ", r"\s"]
+SAFE_ATOMS = [
+    "您",
+    "好",
+    "再",
+    "见",
+    "工号",
+    "a",
+    "Z",
+    "1",
+    r"\d",
+    ".",
+    "[您你]",
+    "[^，。]",
+    r"\p{Han}",
+    r"\.",
+    "（",
+    "歡",
+    "ｂ",
+    r"\s",
+]
 
 
 def safe_regex(depth: int = 2):
@@ -351,8 +466,12 @@ def safe_regex(depth: int = 2):
     return st.builds(lambda a, b, c: a + b + c, st.sampled_from(["", "", "^"]), body, st.sampled_from(["", "", "$"]))
 
 
-PHRASE = st.one_of(st.sampled_from(WORDS), st.builds(lambda a, b: a + b, st.sampled_from(WORDS), st.sampled_from(WORDS + ODD)))
-LONG_PHRASE = st.lists(st.sampled_from(WORDS), min_size=2, max_size=3).map("".join).filter(lambda p: len(p.strip()) >= 4)
+PHRASE = st.one_of(
+    st.sampled_from(WORDS), st.builds(lambda a, b: a + b, st.sampled_from(WORDS), st.sampled_from(WORDS + ODD))
+)
+LONG_PHRASE = (
+    st.lists(st.sampled_from(WORDS), min_size=2, max_size=3).map("".join).filter(lambda p: len(p.strip()) >= 4)
+)
 SPEAKERS = st.sampled_from(["agent", "customer", "other", "any"])
 SEVERITY = st.sampled_from(["info", "minor", "major", "critical"])
 
@@ -418,7 +537,10 @@ def pack_rule(draw, rule_id: str):
     if "regex" in matchers:
         out["regex"] = draw(st.lists(safe_regex(), min_size=1, max_size=3))
     if "fuzzy" in matchers:
-        out["fuzzy"] = {"phrases": draw(st.lists(LONG_PHRASE, min_size=1, max_size=2)), "threshold": draw(st.sampled_from([0.6, 0.75, 0.85, 1.0]))}
+        out["fuzzy"] = {
+            "phrases": draw(st.lists(LONG_PHRASE, min_size=1, max_size=2)),
+            "threshold": draw(st.sampled_from([0.6, 0.75, 0.85, 1.0])),
+        }
     if "tokens" in matchers:
         out["tokens"] = draw(st.lists(token_sequence(), min_size=1, max_size=2))
     if draw(st.booleans()):
@@ -434,7 +556,8 @@ def pack_rule(draw, rule_id: str):
         out["unless_within"] = draw(st.integers(0, 6))
     if draw(st.integers(0, 3)) == 0:
         out["context"] = {
-            part: draw(st.lists(condition(), min_size=1, max_size=2)) for part in draw(st.sets(st.sampled_from(["all", "any", "none"]), min_size=1))
+            part: draw(st.lists(condition(), min_size=1, max_size=2))
+            for part in draw(st.sets(st.sampled_from(["all", "any", "none"]), min_size=1))
         }
     if draw(st.integers(0, 4)) == 0:
         out["severity"] = draw(SEVERITY)
@@ -445,7 +568,21 @@ def pack_rule(draw, rule_id: str):
 
 @st.composite
 def pack_check(draw, check_id: str, stages: list[str]):
-    kind = draw(st.sampled_from(["position", "sequence", "conditional", "pattern", "answer_delay", "silence", "interruption", "speech_rate", "agent_hangup"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "position",
+                "sequence",
+                "conditional",
+                "pattern",
+                "answer_delay",
+                "silence",
+                "interruption",
+                "speech_rate",
+                "agent_hangup",
+            ]
+        )
+    )
     stage = st.sampled_from(stages)
     out: dict = {"id": check_id, "type": kind, "severity": draw(SEVERITY)}
     if draw(st.integers(0, 4)) == 0:
@@ -456,7 +593,12 @@ def pack_check(draw, check_id: str, stages: list[str]):
         out.update(before=draw(stage), after=draw(st.one_of(stage, st.just("any"))))
     elif kind == "conditional":
         trigger = {"speaker": draw(SPEAKERS)}
-        for key, value in (("stage", stage), ("phrases", st.lists(PHRASE, min_size=1, max_size=3)), ("regex", st.lists(safe_regex(1), min_size=1, max_size=2)), ("repeat", st.floats(0.5, 1.0))):
+        for key, value in (
+            ("stage", stage),
+            ("phrases", st.lists(PHRASE, min_size=1, max_size=3)),
+            ("regex", st.lists(safe_regex(1), min_size=1, max_size=2)),
+            ("repeat", st.floats(0.5, 1.0)),
+        ):
             if draw(st.booleans()):
                 trigger[key] = draw(value)
         trigger.setdefault("phrases", ["投诉"])
@@ -466,7 +608,13 @@ def pack_check(draw, check_id: str, stages: list[str]):
         for _ in range(draw(st.integers(1, 2))):
             requirement = {"speaker": draw(SPEAKERS)}
             choice = draw(st.sampled_from(["stage", "phrases", "regex"]))
-            requirement[choice] = draw({"stage": stage, "phrases": st.lists(PHRASE, min_size=1, max_size=3), "regex": st.lists(safe_regex(1), min_size=1, max_size=2)}[choice])
+            requirement[choice] = draw(
+                {
+                    "stage": stage,
+                    "phrases": st.lists(PHRASE, min_size=1, max_size=3),
+                    "regex": st.lists(safe_regex(1), min_size=1, max_size=2),
+                }[choice]
+            )
             then.append(requirement)
         out.update(trigger=trigger, then=then, include_trigger_utterance=draw(st.booleans()), once=draw(st.booleans()))
         if draw(st.booleans()):
@@ -480,11 +628,23 @@ def pack_check(draw, check_id: str, stages: list[str]):
     elif kind == "silence":
         out.update(max_seconds=draw(st.floats(0.5, 20, allow_nan=False)))
         if draw(st.booleans()):
-            out.update(hold_max_seconds=draw(st.floats(1, 60, allow_nan=False)), hold_phrases=["请稍等"], thanks_phrases=["久等了"])
+            out.update(
+                hold_max_seconds=draw(st.floats(1, 60, allow_nan=False)),
+                hold_phrases=["请稍等"],
+                thanks_phrases=["久等了"],
+            )
     elif kind == "interruption":
-        out.update(min_overlap_seconds=draw(st.floats(0, 3, allow_nan=False)), backchannels=["嗯", "好的"], backchannel_max_chars=draw(st.integers(0, 4)))
+        out.update(
+            min_overlap_seconds=draw(st.floats(0, 3, allow_nan=False)),
+            backchannels=["嗯", "好的"],
+            backchannel_max_chars=draw(st.integers(0, 4)),
+        )
     elif kind == "speech_rate":
-        out.update(min_cpm=draw(st.floats(1, 200, allow_nan=False)), max_cpm=draw(st.floats(100, 600, allow_nan=False)), min_chars=draw(st.integers(1, 40)))
+        out.update(
+            min_cpm=draw(st.floats(1, 200, allow_nan=False)),
+            max_cpm=draw(st.floats(100, 600, allow_nan=False)),
+            min_chars=draw(st.integers(1, 40)),
+        )
     else:
         out.update(closing_stage=draw(stage), window=draw(st.integers(1, 3)))
     return out
@@ -494,7 +654,7 @@ def pack_check(draw, check_id: str, stages: list[str]):
 def small_pack(draw) -> dict:
     stage_ids = [f"s{i}" for i in range(draw(st.integers(1, 4)))]
     stages = []
-    for n, stage_id in enumerate(stage_ids):
+    for stage_id in stage_ids:
         stage = {
             "id": stage_id,
             "name": draw(st.sampled_from(["问候", "结束语", "禁语", "Stage"])),
@@ -525,7 +685,9 @@ def small_pack(draw) -> dict:
         "checks": [draw(pack_check(f"c{i}", stage_ids)) for i in range(draw(st.integers(0, 3)))],
     }
     if draw(st.booleans()):
-        pack["dictionary"] = draw(st.lists(st.sampled_from(["星海银行", "工号", {"word": "小李子", "freq": 5}, "您好像"]), max_size=2))
+        pack["dictionary"] = draw(
+            st.lists(st.sampled_from(["星海银行", "工号", {"word": "小李子", "freq": 5}, "您好像"]), max_size=2)
+        )
     if draw(st.booleans()):
         pack["hmm"] = False
     if draw(st.booleans()):
@@ -533,8 +695,14 @@ def small_pack(draw) -> dict:
             "total": 100,
             "pass_mark": draw(st.integers(0, 100)),
             "items": [
-                {"id": f"i{k}", "name": "项", "points": draw(st.integers(0, 40)), "per": draw(st.sampled_from(["once", "occurrence"])),
-                 "veto": draw(st.integers(0, 5)) == 0, "match": {"stages": [draw(st.sampled_from(stage_ids))]}}
+                {
+                    "id": f"i{k}",
+                    "name": "项",
+                    "points": draw(st.integers(0, 40)),
+                    "per": draw(st.sampled_from(["once", "occurrence"])),
+                    "veto": draw(st.integers(0, 5)) == 0,
+                    "match": {"stages": [draw(st.sampled_from(stage_ids))]},
+                }
                 for k in range(draw(st.integers(1, 3)))
             ],
         }
@@ -570,7 +738,9 @@ def maybe_broken_pack(draw) -> dict:
             elif action == "dangling" and "stage" in node:
                 node["stage"] = "nowhere"
             elif node:
-                node[draw(st.sampled_from(sorted(node)))] = draw(st.sampled_from([None, 1, -1, "x", [], {}, [1], 1e309, True]))
+                node[draw(st.sampled_from(sorted(node)))] = draw(
+                    st.sampled_from([None, 1, -1, "x", [], {}, [1], 1e309, True])
+                )
         elif node:
             node[draw(st.integers(0, len(node) - 1))] = draw(st.sampled_from([None, 1, "", {}, [], "x"]))
     return pack
@@ -608,7 +778,11 @@ def mutated_yaml(draw) -> str:
     text = yaml.safe_dump(draw(small_pack()), allow_unicode=True)
     for _ in range(draw(st.integers(1, 4))):
         position = draw(st.integers(0, len(text)))
-        text = text[:position] + draw(st.sampled_from(["", ":", "-", " ", "\n", "&a ", "*a", "!!", "{", "'", "\t", "? "])) + text[position + draw(st.integers(0, 3)) :]
+        text = (
+            text[:position]
+            + draw(st.sampled_from(["", ":", "-", " ", "\n", "&a ", "*a", "!!", "{", "'", "\t", "? "]))
+            + text[position + draw(st.integers(0, 3)) :]
+        )
     return text
 
 
@@ -660,12 +834,21 @@ class PackChains(RuleBasedStateMachine):
         self._write(name, None, stages, broken == 0, [])
         return name
 
-    @rule(target=files, parent=files, stages=st.lists(st.sampled_from(STAGE_POOL), max_size=2, unique=True), disable=st.booleans())
+    @rule(
+        target=files,
+        parent=files,
+        stages=st.lists(st.sampled_from(STAGE_POOL), max_size=2, unique=True),
+        disable=st.booleans(),
+    )
     def child(self, parent, stages, disable):
         self.counter += 1
         name = f"p{self.counter}.yaml"
         inherited = self._expected(parent)
-        disabled = [inherited[0]] if disable and isinstance(inherited, list) and inherited and inherited[0] not in stages else []
+        disabled = (
+            [inherited[0]]
+            if disable and isinstance(inherited, list) and inherited and inherited[0] not in stages
+            else []
+        )
         self._write(name, parent, stages, False, disabled)
         return name
 
@@ -718,7 +901,9 @@ class PackChains(RuleBasedStateMachine):
             return
         assert isinstance(expected, list), (expected, pack)
         assert [s.id for s in pack.stages if s.enabled] == expected
-        report = Checker(pack).check({"id": "x", "utterances": [{"speaker": "agent", "text": "grgreeting 您好 clclosing"}]})
+        report = Checker(pack).check(
+            {"id": "x", "utterances": [{"speaker": "agent", "text": "grgreeting 您好 clclosing"}]}
+        )
         assert report.pack_id == name[:-5]
 
     @invariant()
@@ -777,7 +962,16 @@ TIMES = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 5.0, 7.25, 10.0, 10.
 
 @settings(max_examples=examples(300), **FUZZ)
 @given(
-    st.lists(st.tuples(st.sampled_from(["agent", "customer", "other"]), TIMES, TIMES, st.sampled_from(["嗯", "好的", "您好，请讲", "我想问一下账单"])), min_size=1, max_size=12),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["agent", "customer", "other"]),
+            TIMES,
+            TIMES,
+            st.sampled_from(["嗯", "好的", "您好，请讲", "我想问一下账单"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
     st.sampled_from([0.0, 0.5, 1.0, 2.0]),
 )
 def test_interruption_sweep_agrees_with_brute_force(turns, overlap):
@@ -786,7 +980,10 @@ def test_interruption_sweep_agrees_with_brute_force(turns, overlap):
     from servicecheck.pack.schema import InterruptionCheck
 
     transcript = Transcript.model_validate(
-        {"id": "t", "utterances": [{"speaker": s, "text": t, "start": min(a, b), "end": max(a, b)} for s, a, b, t in turns]}
+        {
+            "id": "t",
+            "utterances": [{"speaker": s, "text": t, "start": min(a, b), "end": max(a, b)} for s, a, b, t in turns],
+        }
     )
     check = InterruptionCheck(id="i", type="interruption", min_overlap_seconds=overlap, backchannels=["嗯", "好的"])
     ctx = CheckContext(transcript, [], bank().normalizer)

@@ -138,7 +138,7 @@ def test_a_fragment_without_speaker_joins_the_one_before_and_no_speaker_at_all_i
 
 def test_word_times_place_utterances_and_findings_and_low_confidence_needs_review():
     text = "感谢您的来电，再见。"
-    closing = frag("1", text, 20.0, 23.0, words=chars(text, 20.4, confidence=0.95, low=range(0, 6)))
+    closing = frag("1", text, 20.0, 23.0, words=chars(text, 20.4, confidence=0.95, low=range(6)))
     transcript = call_of([*CLAUSES, closing])
     last = transcript.utterances[-1]
     assert (last.text, last.start) == (text, 20.4) and last.end == pytest.approx(22.0)  # 8 words of 0.2 s
@@ -259,10 +259,12 @@ def test_offsets_of_fragments_and_words_hold_on_merged_text(items, merge):
 
 # -- servicecheck's own JSON, as embedders write it ------------------------------------------------------------
 def test_times_in_milliseconds_are_refused_with_the_unit_named_or_converted_on_request():
-    data = {"utterances": [
-        {"speaker": "agent", "text": "您好，这里是星海银行，请问有什么可以帮您？", "start": 880, "end": 5160},
-        {"speaker": "customer", "text": "我的信用卡丢了。", "start": 6060, "end": 8160},
-    ]}
+    data = {
+        "utterances": [
+            {"speaker": "agent", "text": "您好，这里是星海银行，请问有什么可以帮您？", "start": 880, "end": 5160},
+            {"speaker": "customer", "text": "我的信用卡丢了。", "start": 6060, "end": 8160},
+        ]
+    }
     with pytest.raises(InputError, match="milliseconds"):
         read_transcript(data)
     transcript = read_transcript(data, time_unit="ms")
@@ -272,7 +274,9 @@ def test_times_in_milliseconds_are_refused_with_the_unit_named_or_converted_on_r
 def test_ids_are_derived_integer_speakers_map_and_metadata_reaches_the_report(tmp_path):
     path = tmp_path / "batch-07.jsonl"
     line = {"utterances": [{"speaker": 0, "text": "您好"}], "metadata": {"agent_id": "A7", "queue": "信用卡"}}
-    path.write_text(json.dumps(line, ensure_ascii=False) + "\n" + json.dumps({"id": 5, **line}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(line, ensure_ascii=False) + "\n" + json.dumps({"id": 5, **line}) + "\n", encoding="utf-8"
+    )
     checker = Checker(load_pack("bank-cn"), role_map=RoleMap({"0": "agent"}))
     reports = list(checker.check_many([*iter_records(path, checker.role_map)]))
     assert [r.transcript_id for r in reports] == ["batch-07-1", "5"]

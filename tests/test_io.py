@@ -54,7 +54,9 @@ def test_json_list_in_order_with_a_bad_item(tmp_path):
 
 
 def test_json_syntax_error_names_the_line(tmp_path):
-    path = _write(tmp_path / "broken.json", '{\n  "id": "a",\n  "utterances": [\n    {"speaker": "agent" "text": "x"}\n]}')
+    path = _write(
+        tmp_path / "broken.json", '{\n  "id": "a",\n  "utterances": [\n    {"speaker": "agent" "text": "x"}\n]}'
+    )
     (record,) = list(iter_records(path))
     assert record.transcript is None
     assert record.error.line == 4
@@ -62,7 +64,9 @@ def test_json_syntax_error_names_the_line(tmp_path):
 
 
 def test_json_with_bom(tmp_path):
-    path = _write(tmp_path / "bom.json", b"\xef\xbb\xbf" + json.dumps({"id": "b", "utterances": [AGENT_HELLO]}).encode())
+    path = _write(
+        tmp_path / "bom.json", b"\xef\xbb\xbf" + json.dumps({"id": "b", "utterances": [AGENT_HELLO]}).encode()
+    )
     assert read_transcript(path).id == "b"
 
 
@@ -110,10 +114,9 @@ def test_jsonl_is_streamed(tmp_path):
                 return line
             raise AssertionError("read past the first record before it was handed out")
 
-    from servicecheck.io.jsonl import iter_jsonl
-
     from servicecheck.io import ReadOptions
     from servicecheck.io.convert import Converter
+    from servicecheck.io.jsonl import iter_jsonl
 
     records = iter_jsonl(Exploding(), "<stream>", Converter("auto", ReadOptions(), "<stream>", "stream"))
     assert next(records).transcript.id == "first"
@@ -121,7 +124,9 @@ def test_jsonl_is_streamed(tmp_path):
 
 def test_jsonl_invalid_utf8_names_the_line(tmp_path):
     good = _jsonl({"id": "ok", "utterances": [AGENT_HELLO]}).encode()
-    path = _write(tmp_path / "bytes.jsonl", good + b'{"id": "bad", "utterances": [{"speaker": "agent", "text": "\xff"}]}\n' + good)
+    path = _write(
+        tmp_path / "bytes.jsonl", good + b'{"id": "bad", "utterances": [{"speaker": "agent", "text": "\xff"}]}\n' + good
+    )
     records = list(iter_records(path))
     assert [r.transcript is not None for r in records] == [True, False, True]
     assert records[1].error.line == 2 and "UTF-8" in str(records[1].error)
@@ -193,7 +198,9 @@ def test_text_line_without_prefix_is_an_error(tmp_path):
 
 
 def test_text_invalid_utf8_names_the_line(tmp_path):
-    path = _write(tmp_path / "latin.txt", "坐席：您好\n客户：嗯\n".encode() + b"\xe5\xae\xa2\xe6\x88\xb7\xef\xbc\x9a caf\xe9\n")
+    path = _write(
+        tmp_path / "latin.txt", "坐席：您好\n客户：嗯\n".encode() + b"\xe5\xae\xa2\xe6\x88\xb7\xef\xbc\x9a caf\xe9\n"
+    )
     (record,) = list(iter_records(path))
     assert isinstance(record.error, InputError)
     assert record.error.line == 3
@@ -260,7 +267,9 @@ def test_transcript_from_dict_errors():
         transcript_from_dict({"utterances": []}, RoleMap(), source="s.jsonl", line=7)
     assert (info.value.source, info.value.line, info.value.field) == ("s.jsonl", 7, "id")
     assert str(info.value).startswith("s.jsonl, line 7, field id: ")
-    transcript = transcript_from_dict({"id": 5, "labels": [], "utterances": [{"speaker": "客服", "text": "好"}]}, RoleMap())
+    transcript = transcript_from_dict(
+        {"id": 5, "labels": [], "utterances": [{"speaker": "客服", "text": "好"}]}, RoleMap()
+    )
     assert isinstance(transcript, Transcript) and transcript.id == "5"
 
 

@@ -26,16 +26,26 @@ CALL = {
     "id": "ls-1",
     "channel": "phone",
     "utterances": [
-        {"speaker": "agent", "text": "您好😀，这里是星海银行信用卡中心，工号2031，请问有什么可以帮您？", "start": 0.5, "end": 6.0},
+        {
+            "speaker": "agent",
+            "text": "您好😀，这里是星海银行信用卡中心，工号2031，请问有什么可以帮您？",
+            "start": 0.5,
+            "end": 6.0,
+        },
         {"speaker": "customer", "text": "你好，我的卡丢了，名字里有个𠮷字。", "start": 6.5, "end": 9.0},
-        {"speaker": "agent", "text": "您先别着急，我非常理解您的心情。您好，跟您确认一下，是尾号8836的卡对吗？", "start": 9.5, "end": 15.0},
+        {
+            "speaker": "agent",
+            "text": "您先别着急，我非常理解您的心情。您好，跟您确认一下，是尾号8836的卡对吗？",
+            "start": 9.5,
+            "end": 15.0,
+        },
         {"speaker": "agent", "text": "感谢您的来电，祝您生活愉快，再见。", "start": 16.0, "end": 19.0},
     ],
 }
 
 
 def _key(labels):
-    return sorted((l["stage"], l["utterance"], l["text"], l.get("occurrence", 0)) for l in labels)
+    return sorted((lab["stage"], lab["utterance"], lab["text"], lab.get("occurrence", 0)) for lab in labels)
 
 
 def _task(utterances, result, **annotation):
@@ -48,8 +58,18 @@ def _task(utterances, result, **annotation):
 
 def _region(rid, start, end, so, eo, text, stage="greeting"):
     return {
-        "id": rid, "from_name": "stage", "to_name": "dialogue", "type": "paragraphlabels",
-        "value": {"start": start, "end": end, "startOffset": so, "endOffset": eo, "text": text, "paragraphlabels": [stage]},
+        "id": rid,
+        "from_name": "stage",
+        "to_name": "dialogue",
+        "type": "paragraphlabels",
+        "value": {
+            "start": start,
+            "end": end,
+            "startOffset": so,
+            "endOffset": eo,
+            "text": text,
+            "paragraphlabels": [stage],
+        },
     }
 
 
@@ -59,7 +79,7 @@ def _region(rid, start, end, so, eo, text, stage="greeting"):
 def test_labeling_config_has_one_label_per_stage(checker):
     root = ET.fromstring(labeling_config(checker.pack))
     labels = root.find("ParagraphLabels")
-    assert [l.get("value") for l in labels] == [s.id for s in checker.pack.stages if s.enabled]
+    assert [lab.get("value") for lab in labels] == [s.id for s in checker.pack.stages if s.enabled]
     assert labels.get("toName") == "dialogue"
     paragraphs = root.find("Paragraphs")
     assert paragraphs.get("nameKey") == "speaker" and paragraphs.get("textKey") == "text"
@@ -97,7 +117,7 @@ def test_accepted_predictions_come_back_as_the_same_labels(checker):
     assert set(call) == {"id", "channel", "utterances", "labels"}
     assert call["utterances"] == CALL["utterances"]
     back = regions_from_labels(call["utterances"], call["labels"])
-    where = lambda regions: sorted(
+    where = lambda regions: sorted(  # noqa: E731
         (r["value"]["start"], r["value"]["startOffset"], r["value"]["endOffset"], r["value"]["paragraphlabels"][0])
         for r in regions
     )
@@ -181,9 +201,12 @@ def test_utf16_offsets_of_an_old_export_are_repaired():
 
 
 def test_a_region_whose_text_is_nowhere_is_rejected_with_task_and_region():
-    task = _task(UTTERANCES, [_region("bad7", "0", "0", 3, 5, "再见", "closing"), _region("ok", "2", "2", 0, 2, "感谢", "closing")])
+    task = _task(
+        UTTERANCES,
+        [_region("bad7", "0", "0", 3, 5, "再见", "closing"), _region("ok", "2", "2", 0, 2, "感谢", "closing")],
+    )
     [call], report = import_annotations([task])
-    assert [l["text"] for l in call["labels"]] == ["感谢"]
+    assert [lab["text"] for lab in call["labels"]] == ["感谢"]
     [message] = report.rejected
     assert "task 101" in message and "'bad7'" in message and "再见" in message
 
@@ -210,10 +233,19 @@ def test_cancelled_annotations_are_skipped_and_one_is_chosen():
     task = _task(UTTERANCES, [greet], updated_at="2026-01-01T10:00:00Z")
     task["annotations"] += [
         {"id": 8, "result": [close], "was_cancelled": True, "updated_at": "2026-01-03T10:00:00Z"},
-        {"id": 9, "result": [greet, close], "was_cancelled": False, "ground_truth": True, "updated_at": "2025-12-01T00:00:00Z"},
+        {
+            "id": 9,
+            "result": [greet, close],
+            "was_cancelled": False,
+            "ground_truth": True,
+            "updated_at": "2025-12-01T00:00:00Z",
+        },
     ]
-    only_cancelled = {"id": 102, "data": {"call_id": "c2", "utterances": UTTERANCES},
-                      "annotations": [{"id": 3, "result": [greet], "was_cancelled": True}]}
+    only_cancelled = {
+        "id": 102,
+        "data": {"call_id": "c2", "utterances": UTTERANCES},
+        "annotations": [{"id": 3, "result": [greet], "was_cancelled": True}],
+    }
     unannotated = {"id": 103, "data": {"call_id": "c3", "utterances": UTTERANCES}}
     calls, report = import_annotations([task, only_cancelled, unannotated])
     assert [c["id"] for c in calls] == ["c1"] and report.cancelled == 2
@@ -263,13 +295,23 @@ def test_annotator_agreement_on_doubly_annotated_tasks():
     greet, close = _region("g", "0", "0", 0, 2, "您好"), _region("c", "2", "2", 0, 2, "感谢", "closing")
 
     def task(n, first, second, cancelled=False):
-        return {"id": n, "data": {"call_id": f"c{n}", "utterances": UTTERANCES}, "annotations": [
-            {"id": 10 * n, "completed_by": 1, "result": first},
-            {"id": 10 * n + 1, "completed_by": 2, "result": second, "was_cancelled": cancelled}]}
+        return {
+            "id": n,
+            "data": {"call_id": f"c{n}", "utterances": UTTERANCES},
+            "annotations": [
+                {"id": 10 * n, "completed_by": 1, "result": first},
+                {"id": 10 * n + 1, "completed_by": 2, "result": second, "was_cancelled": cancelled},
+            ],
+        }
 
-    export = [task(1, [greet, close], [greet, close]), task(2, [greet, close], [greet, close]),
-              task(3, [greet], []), task(4, [], []), task(5, [greet], [], cancelled=True),
-              {"id": 6, "data": {"call_id": "c6", "utterances": UTTERANCES}, "annotations": [{"id": 60, "result": [greet]}]}]
+    export = [
+        task(1, [greet, close], [greet, close]),
+        task(2, [greet, close], [greet, close]),
+        task(3, [greet], []),
+        task(4, [], []),
+        task(5, [greet], [], cancelled=True),
+        {"id": 6, "data": {"call_id": "c6", "utterances": UTTERANCES}, "annotations": [{"id": 60, "result": [greet]}]},
+    ]
     _, report = import_annotations(export)
     result = annotator_agreement(report, ["greeting", "closing", "empathy"])
     assert result.calls == 4 and result.pairs == [(1, 2)] * 4
@@ -285,8 +327,11 @@ def test_eval_reports_kappa_on_stage_presence(checker):
     calls = [
         {**CALL, "id": "a", "labels": [{"stage": "greeting", "utterance": 0, "text": "您好"}]},
         {"id": "b", "utterances": [{"speaker": "agent", "text": "请讲。"}], "labels": []},
-        {"id": "c", "utterances": [{"speaker": "agent", "text": "嗯。"}],
-         "labels": [{"stage": "greeting", "utterance": 0, "text": "嗯"}]},
+        {
+            "id": "c",
+            "utterances": [{"speaker": "agent", "text": "嗯。"}],
+            "labels": [{"stage": "greeting", "utterance": 0, "text": "嗯"}],
+        },
     ]
     result = evaluate(checker, [(c, n) for n, c in enumerate(calls, 1)])
     greeting = result.as_dict()["call_level"]["stages"]["greeting"]
@@ -300,7 +345,7 @@ def test_eval_prints_a_kappa_per_stage_on_the_dev_calls(capsys, dev_calls):
     out = capsys.readouterr().out
     utterance_table = out.split("\n\n")[0]
     assert "kappa" in utterance_table.splitlines()[1]
-    rows = {l.split()[0]: l.split() for l in utterance_table.splitlines()[3:]}
+    rows = {line.split()[0]: line.split() for line in utterance_table.splitlines()[3:]}
     for stage in ("greeting", "self_intro", "closing", "forbidden"):
         assert len(rows[stage]) == 8
         assert rows[stage][7] == "n/a" or -1.0 <= float(rows[stage][7]) <= 1.0
@@ -311,23 +356,37 @@ def test_eval_prints_a_kappa_per_stage_on_the_dev_calls(capsys, dev_calls):
 
 def test_commands_end_to_end(tmp_path, capsys):
     calls = tmp_path / "calls.jsonl"
-    labels = [{"stage": "greeting", "utterance": 0, "text": "您好"}, {"stage": "closing", "utterance": 3, "text": "再见"}]
+    labels = [
+        {"stage": "greeting", "utterance": 0, "text": "您好"},
+        {"stage": "closing", "utterance": 3, "text": "再见"},
+    ]
     calls.write_text(json.dumps({**CALL, "labels": labels}, ensure_ascii=False) + "\n", encoding="utf-8")
     tasks, config = tmp_path / "tasks.json", tmp_path / "config.xml"
-    assert main(["labelstudio", "export", str(calls), "-o", str(tasks), "--predictions", "--gold", "--config", str(config)]) == 0
+    assert (
+        main(
+            ["labelstudio", "export", str(calls), "-o", str(tasks), "--predictions", "--gold", "--config", str(config)]
+        )
+        == 0
+    )
     exported = json.loads(tasks.read_text(encoding="utf-8"))
     assert exported[0]["predictions"][0]["result"] and exported[0]["annotations"][0]["result"]
     assert "<ParagraphLabels" in config.read_text(encoding="utf-8")
 
     # A second annotator who accepted the predictions; Label Studio adds task ids on export.
     exported[0]["id"] = 11
-    exported[0]["annotations"].append({"id": 2, "result": exported[0]["predictions"][0]["result"], "was_cancelled": False,
-                                        "updated_at": "2026-02-01T00:00:00Z"})
+    exported[0]["annotations"].append(
+        {
+            "id": 2,
+            "result": exported[0]["predictions"][0]["result"],
+            "was_cancelled": False,
+            "updated_at": "2026-02-01T00:00:00Z",
+        }
+    )
     export = tmp_path / "export.json"
     export.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
     gold = tmp_path / "gold.jsonl"
     assert main(["labelstudio", "import", str(export), "-o", str(gold), "--choose", "ground_truth"]) == 0
-    [call] = [json.loads(l) for l in gold.read_text(encoding="utf-8").splitlines()]
+    [call] = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
     assert _key(call["labels"]) == _key(labels)
     capsys.readouterr()
 
@@ -372,19 +431,48 @@ def test_import_names_rejected_regions_and_exits_1(tmp_path, capsys):
 def test_the_documented_paragraphs_export_reads():
     """The shape of research/asr-formats.md 6.2: string indices, predictions beside annotations, extra keys."""
     utterances = [
-        {"speaker": "agent", "text": "您好，这里是星海银行信用卡中心，工号2031，请问有什么可以帮您？", "start": 0.88, "end": 6.2},
+        {
+            "speaker": "agent",
+            "text": "您好，这里是星海银行信用卡中心，工号2031，请问有什么可以帮您？",
+            "start": 0.88,
+            "end": 6.2,
+        },
         {"speaker": "customer", "text": "我的卡丢了，卡号是6212345678901234569。", "start": 7.1, "end": 12.4},
     ]
     task = {
-        "id": 101, "inner_id": 1, "project": 3, "total_annotations": 1, "drafts": [], "meta": {},
+        "id": 101,
+        "inner_id": 1,
+        "project": 3,
+        "total_annotations": 1,
+        "drafts": [],
+        "meta": {},
         "data": {"call_id": "call_0001", "utterances": utterances},
         "predictions": [{"model_version": "x", "result": [_region("p2", "0", "0", 16, 22, "工号2031", "self_intro")]}],
-        "annotations": [{"id": 2002, "was_cancelled": False, "ground_truth": False, "completed_by": 7, "lead_time": 9.5,
-                         "result": [{**_region("p1", "0", "0", 0, 2, "您好"), "origin": "prediction"},
-                                    {"id": "t", "from_name": "note", "to_name": "dialogue", "type": "textarea",
-                                     "value": {"text": ["ok"]}}]}],
+        "annotations": [
+            {
+                "id": 2002,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "completed_by": 7,
+                "lead_time": 9.5,
+                "result": [
+                    {**_region("p1", "0", "0", 0, 2, "您好"), "origin": "prediction"},
+                    {
+                        "id": "t",
+                        "from_name": "note",
+                        "to_name": "dialogue",
+                        "type": "textarea",
+                        "value": {"text": ["ok"]},
+                    },
+                ],
+            }
+        ],
     }
     [call], report = import_annotations([task])
-    assert call == {"id": "call_0001", "channel": "phone", "utterances": utterances,
-                    "labels": [{"stage": "greeting", "utterance": 0, "text": "您好", "occurrence": 0}]}
+    assert call == {
+        "id": "call_0001",
+        "channel": "phone",
+        "utterances": utterances,
+        "labels": [{"stage": "greeting", "utterance": 0, "text": "您好", "occurrence": 0}],
+    }
     assert report.ignored_results == 1 and report.rejected == [] and report.chosen == {"call_0001": 2002}

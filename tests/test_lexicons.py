@@ -148,8 +148,10 @@ def test_packs_without_lexicons_load_as_before_and_braces_in_regex_quantifiers_s
 
 
 def test_lint_warns_about_unused_lexicons_and_duplicate_words(tmp_path):
-    text = _base(tmp_path).read_text(encoding="utf-8").replace(
-        "  LOOK: [查, 看, 问]\n", "  LOOK: [查, 看, 问, 查]\n  UNUSED: [甲]\n"
+    text = (
+        _base(tmp_path)
+        .read_text(encoding="utf-8")
+        .replace("  LOOK: [查, 看, 问]\n", "  LOOK: [查, 看, 问, 查]\n  UNUSED: [甲]\n")
     )
     problems = lint_pack(str(_pack(tmp_path, text, "lint.yaml")))
     messages = [(p.level, p.where, p.message) for p in problems]
@@ -171,7 +173,8 @@ def test_portable_content_rebuilds_the_same_pack_with_its_explanations(tmp_path)
     assert pack_hash(again) == pack_hash(pack)
     text = "不会的话您就自己查吧"
     first, second = (
-        Checker(p).check({"id": "t", "utterances": [{"speaker": "agent", "text": text}]}).findings for p in (pack, again)
+        Checker(p).check({"id": "t", "utterances": [{"speaker": "agent", "text": text}]}).findings
+        for p in (pack, again)
     )
     assert [(f.text, f.pattern, f.explanation) for f in first] == [(f.text, f.pattern, f.explanation) for f in second]
     assert "{YOU}" in first[0].pattern

@@ -6,10 +6,10 @@ import math
 import subprocess
 import sys
 
+from conftest import EXAMPLES, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, REPO
 from servicecheck.model import Transcript
 
 AGENT = [
@@ -50,10 +50,7 @@ def calls(draw):
         length = draw(st.floats(0.5, 10))
         utterance = {"speaker": speaker, "text": text, "start": round(clock, 2), "end": round(clock + length, 2)}
         clock += length
-        partials = [
-            {**utterance, "text": text[:cut]}
-            for cut in draw(st.lists(st.integers(1, len(text)), max_size=2))
-        ]
+        partials = [{**utterance, "text": text[:cut]} for cut in draw(st.lists(st.integers(1, len(text)), max_size=2))]
         items.append((partials, utterance))
     channel = draw(st.sampled_from(["phone", "online"]))
     return channel, items
@@ -152,9 +149,16 @@ def test_forbidden_phrase_is_final_when_said(checker):
 
 def test_live_replay_example_runs():
     result = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "live_replay.py"), str(EXAMPLES / "call-credit-card.json"),
-         "--speed", "10000"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(REPO / "examples" / "live_replay.py"),
+            str(EXAMPLES / "call-credit-card.json"),
+            "--speed",
+            "10000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "report" in result.stdout

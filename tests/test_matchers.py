@@ -87,11 +87,17 @@ PACK = {
             {"id": "tb_start.earlier", "phrases": ["多谢关"], "boundary": "char"},
         ),
         _stage(
-            "tb_order", {"id": "tb_order.first", "phrases": ["稍等片刻"]}, {"id": "tb_order.second", "phrases": ["稍等片刻"]}
+            "tb_order",
+            {"id": "tb_order.first", "phrases": ["稍等片刻"]},
+            {"id": "tb_order.second", "phrases": ["稍等片刻"]},
         ),
         # context filters
         {"id": "closing", "name": "closing", "rules": [{"id": "closing.bye", "phrases": ["再见"]}]},
-        {"id": "closing_nn", "name": "closing", "rules": [{"id": "closing_nn.bye", "phrases": ["再见"], "negation": False}]},
+        {
+            "id": "closing_nn",
+            "name": "closing",
+            "rules": [{"id": "closing_nn.bye", "phrases": ["再见"], "negation": False}],
+        },
         {"id": "transfer", "name": "transfer", "rules": [{"id": "transfer.p", "phrases": ["转接"]}]},
         {
             "id": "forbidden",
@@ -100,8 +106,16 @@ PACK = {
             "severity": "major",
             "rules": [{"id": "forbidden.dunno", "phrases": ["不知道"], "unless": ["不知道您"]}],
         },
-        {"id": "uw2", "name": "uw2", "rules": [{"id": "uw2.p", "phrases": ["处理"], "unless": ["稍后"], "unless_within": 2}]},
-        {"id": "uw3", "name": "uw3", "rules": [{"id": "uw3.p", "phrases": ["处理"], "unless": ["稍后"], "unless_within": 3}]},
+        {
+            "id": "uw2",
+            "name": "uw2",
+            "rules": [{"id": "uw2.p", "phrases": ["处理"], "unless": ["稍后"], "unless_within": 2}],
+        },
+        {
+            "id": "uw3",
+            "name": "uw3",
+            "rules": [{"id": "uw3.p", "phrases": ["处理"], "unless": ["稍后"], "unless_within": 3}],
+        },
         {
             "id": "ctx_all",
             "name": "ctx_all",
@@ -116,7 +130,9 @@ PACK = {
         {
             "id": "ctx_side",
             "name": "ctx_side",
-            "rules": [{"id": "ctx_side.p", "phrases": ["核实"], "context": {"all": [{"phrases": ["为您"], "side": "before"}]}}],
+            "rules": [
+                {"id": "ctx_side.p", "phrases": ["核实"], "context": {"all": [{"phrases": ["为您"], "side": "before"}]}}
+            ],
         },
         {
             "id": "ctx_any",
@@ -153,14 +169,22 @@ PACK = {
                 {"id": "spk.customer", "phrases": ["我要投诉"], "speaker": "customer"},
             ],
         },
-        {"id": "win_first", "name": "first", "rules": [{"id": "win_first.p", "phrases": ["早上好"], "window": {"first": 1}}]},
+        {
+            "id": "win_first",
+            "name": "first",
+            "rules": [{"id": "win_first.p", "phrases": ["早上好"], "window": {"first": 1}}],
+        },
         {"id": "win_last", "name": "last", "rules": [{"id": "win_last.p", "phrases": ["再会"], "window": {"last": 1}}]},
         {
             "id": "win_all",
             "name": "first of all",
             "rules": [{"id": "win_all.p", "phrases": ["早上好"], "window": {"first": 2, "of": "all"}}],
         },
-        {"id": "ack", "name": "ack", "rules": [{"id": "ack.p", "phrases": ["好的", "嗯嗯", "明白"], "anchor": "start"}]},
+        {
+            "id": "ack",
+            "name": "ack",
+            "rules": [{"id": "ack.p", "phrases": ["好的", "嗯嗯", "明白"], "anchor": "start"}],
+        },
     ],
 }
 
@@ -316,7 +340,7 @@ def test_nested_quantifier_regex_is_linear(checker):
 def test_invalid_regexes_are_rejected_at_load(pattern, words):
     with pytest.raises(PackError) as raised:
         load_pack({"id": "bad", "stages": [_stage("s", {"id": "r", "regex": ["ok", pattern]})]})
-    (path, message), = raised.value.problems
+    ((path, message),) = raised.value.problems
     assert path == "stages[0].rules[0].regex[1]"
     for word in words:
         assert word in message
@@ -625,7 +649,19 @@ def test_explain_lists_kept_and_dropped_candidates_with_reasons(checker):
         ("prio.exact", "exact", "感谢你的来电", "感谢你的来电", 1.0)
     ]
     assert {r["reason"] for r in rows if not r["kept"]} == {OVERLAP_REASON}
-    assert set(rows[0]) == {"stage", "rule", "method", "pattern", "start", "end", "text", "similarity", "lexicons", "kept", "reason"}
+    assert set(rows[0]) == {
+        "stage",
+        "rule",
+        "method",
+        "pattern",
+        "start",
+        "end",
+        "text",
+        "similarity",
+        "lexicons",
+        "kept",
+        "reason",
+    }
 
 
 def test_explain_reports_original_offsets_and_nothing_for_plain_text(checker):
@@ -705,8 +741,34 @@ def test_anchoring_is_read_conservatively():
 
 
 # -- lazy decisions for anchored stages ---------------------------------------------------------------------
-ACK_PIECES = ["好的", "好", "嗯", "嗯嗯", "是的", "是", "对", "明白", "了解了", "收到", "您说", "，", "。", " ", "我", "们",
-              "比较好的选择", "不明白", "行吗", "对不起", "好的好的", "您说的", "没", "再见", "感谢您的来电", "请讲"]
+ACK_PIECES = [
+    "好的",
+    "好",
+    "嗯",
+    "嗯嗯",
+    "是的",
+    "是",
+    "对",
+    "明白",
+    "了解了",
+    "收到",
+    "您说",
+    "，",
+    "。",
+    " ",
+    "我",
+    "们",
+    "比较好的选择",
+    "不明白",
+    "行吗",
+    "对不起",
+    "好的好的",
+    "您说的",
+    "没",
+    "再见",
+    "感谢您的来电",
+    "请讲",
+]
 
 
 ANCHOR_PACK = {
@@ -718,10 +780,20 @@ ANCHOR_PACK = {
             "id": "sign",
             "name": "sign",
             "rules": [
-                {"id": "sign.start", "phrases": ["好的", "好", "嗯", "嗯嗯", "是的", "您说"], "anchor": "start",
-                 "unless": ["好的选择", "您说的"], "negation": True},
-                {"id": "sign.end", "phrases": ["再见", "见", "好的", "感谢您的来电", "来电", "谢谢"], "anchor": "end",
-                 "unless": ["再见面"], "boundary": "char"},
+                {
+                    "id": "sign.start",
+                    "phrases": ["好的", "好", "嗯", "嗯嗯", "是的", "您说"],
+                    "anchor": "start",
+                    "unless": ["好的选择", "您说的"],
+                    "negation": True,
+                },
+                {
+                    "id": "sign.end",
+                    "phrases": ["再见", "见", "好的", "感谢您的来电", "来电", "谢谢"],
+                    "anchor": "end",
+                    "unless": ["再见面"],
+                    "boundary": "char",
+                },
                 {"id": "sign.free", "phrases": ["明白", "好的", "我们感谢您的"], "boundary": "char"},
             ],
         }
@@ -747,7 +819,11 @@ def _checker(name):
 
 
 @pytest.mark.parametrize("pack", ["bank-cn", "both", "start", "end", "start-only", "end-only"])
-@given(pieces=st.lists(st.sampled_from(ACK_PIECES + ["再见面", "谢谢", "明白", "我们感谢您的来电", "见"]), min_size=1, max_size=12))
+@given(
+    pieces=st.lists(
+        st.sampled_from(ACK_PIECES + ["再见面", "谢谢", "明白", "我们感谢您的来电", "见"]), min_size=1, max_size=12
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_anchored_stage_decided_lazily_keeps_what_deciding_everything_keeps(pack, pieces):
     from servicecheck.match.context import Position
@@ -800,8 +876,28 @@ def _fuzzy_windows_by_brute_force(phrase, text):
     return sorted((start, end, round(score / 100, 4)) for score, start, end in kept)
 
 
-FUZZY_PIECES = ["感谢", "您的", "来电", "感谢您的来电", "呃", "您", "的来", "电", "欢迎", "致电", "至电", "欢迎致电",
-                "很高兴", "为您", "服务", "高兴", "，", "。", "a", "谢谢"]
+FUZZY_PIECES = [
+    "感谢",
+    "您的",
+    "来电",
+    "感谢您的来电",
+    "呃",
+    "您",
+    "的来",
+    "电",
+    "欢迎",
+    "致电",
+    "至电",
+    "欢迎致电",
+    "很高兴",
+    "为您",
+    "服务",
+    "高兴",
+    "，",
+    "。",
+    "a",
+    "谢谢",
+]
 
 
 @given(st.lists(st.sampled_from(FUZZY_PIECES), max_size=12).map("".join))
@@ -839,5 +935,7 @@ def test_anchored_hits_keep_candidates_inside_the_chain_and_stop_at_words():
     # Only accepted candidates carry the chain; one inside it is anchored if accepted, asked or not.
     asked = []
     rejected = {outer}
-    valid = anchored_if_accepted(view, [outer, inner, after_comma], "start", lambda x: asked.append(x) or x not in rejected)
+    valid = anchored_if_accepted(
+        view, [outer, inner, after_comma], "start", lambda x: asked.append(x) or x not in rejected
+    )
     assert valid == set() and asked == [outer, inner]

@@ -173,4 +173,3 @@ def test_report_json_round_trip():
     assert Report.model_validate_json(report.model_dump_json()) == report
     assert report.findings_of(kind="hit") == [finding]
     assert report.findings_of(stage="closing") == []
-

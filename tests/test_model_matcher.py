@@ -26,7 +26,14 @@ needs_sklearn = pytest.mark.skipif(
 
 # Forbidden phrases bank-cn's rules do not know, so the model's hits are its own.
 RUDE = ["懒得跟你解释", "关我什么事", "烦不烦啊", "懒得管你", "关我啥事啊", "你烦不烦"]
-POLITE = ["好的，我帮您查一下", "请您稍等", "您的卡已经挂失成功", "这边为您登记", "麻烦您报一下卡号", "已经帮您处理好了"]
+POLITE = [
+    "好的，我帮您查一下",
+    "请您稍等",
+    "您的卡已经挂失成功",
+    "这边为您登记",
+    "麻烦您报一下卡号",
+    "已经帮您处理好了",
+]
 
 
 def _gold_call(number: int) -> dict:

@@ -61,7 +61,10 @@ def test_a_misspelt_key_of_a_silence_check_is_named_with_its_fix(tmp_path):
     with pytest.raises(PackError) as raised:
         load_pack(path)
     problems = dict(raised.value.problems)
-    assert problems["checks[0].max_second (line 18)"] == "unknown key 'max_second' for a silence check; did you mean 'max_seconds'?"
+    assert (
+        problems["checks[0].max_second (line 18)"]
+        == "unknown key 'max_second' for a silence check; did you mean 'max_seconds'?"
+    )
     assert problems["checks[0].max_seconds (line 16)"] == "Field required"
     assert not [where for where in problems if ".silence" in where]  # the type is no key of the file
     assert f"{path}: checks[0].max_second (line 18): unknown key 'max_second'" in str(raised.value)
@@ -72,7 +75,12 @@ EVERY_CHECK = [
     ({"type": "position", "stage": "greeting", "window": {"first": 2}}, "window", "windw"),
     ({"type": "sequence", "before": "greeting", "after": "any"}, "before", "befor"),
     (
-        {"type": "conditional", "trigger": {"phrases": ["投诉"]}, "then": [{"stage": "closing"}], "within_utterances": 2},
+        {
+            "type": "conditional",
+            "trigger": {"phrases": ["投诉"]},
+            "then": [{"stage": "closing"}],
+            "within_utterances": 2,
+        },
         "within_utterances",
         "within_utterance",
     ),
@@ -95,7 +103,9 @@ def test_every_check_type_names_an_unknown_key_where_it_is(check, key, typo):
 
 
 def test_an_unknown_check_type_names_the_type_key_and_the_closest_type(tmp_path):
-    path = _write(tmp_path, "type.yaml", "id: p\n" + STAGES + "checks:\n  - id: quiet\n    type: silense\n    max_seconds: 5\n")
+    path = _write(
+        tmp_path, "type.yaml", "id: p\n" + STAGES + "checks:\n  - id: quiet\n    type: silense\n    max_seconds: 5\n"
+    )
     (problem,) = _problems(path)
     assert problem[0] == "checks[0].type (line 16)"
     assert problem[1].startswith("unknown check type 'silense'; did you mean 'silence'? (types: position, sequence,")
@@ -162,7 +172,10 @@ def test_scorecard_items_naming_unknown_stages_or_checks_fail_at_load_with_the_l
     with pytest.raises(PackError) as raised:
         load_pack(path)
     assert raised.value.problems == [
-        ("scorecard.items[0].match.stages[0] (line 28)", "item 'opening': 'greetng' is not a stage of this pack; did you mean 'greeting'?"),
+        (
+            "scorecard.items[0].match.stages[0] (line 28)",
+            "item 'opening': 'greetng' is not a stage of this pack; did you mean 'greeting'?",
+        ),
         (
             "scorecard.items[1].match.rules[1] (line 32)",
             "item 'waiting': 'interuption' is not a rule or check id of this pack; did you mean 'interruption'?",
@@ -174,12 +187,28 @@ def test_scorecard_items_naming_unknown_stages_or_checks_fail_at_load_with_the_l
 def test_scorecard_items_may_name_everything_a_finding_can_carry():
     checks = yaml.safe_load(CHECKS)["checks"] + [
         {"id": "numbers", "type": "pattern", "regex": ["[0-9]{16}"]},  # reports under stage "privacy"
-        {"id": "followup", "type": "conditional", "trigger": {"phrases": ["投诉"]}, "then": [{"phrases": ["抱歉"]}], "within_utterances": 2},
+        {
+            "id": "followup",
+            "type": "conditional",
+            "trigger": {"phrases": ["投诉"]},
+            "then": [{"phrases": ["抱歉"]}],
+            "within_utterances": 2,
+        },
         {"id": "old", "type": "agent_hangup", "enabled": False},  # switched off: still no typo
     ]
     items = [
-        {"id": "a", "name": "a", "points": 10, "match": {"stages": ["greeting", "hold", "acknowledgement", "privacy", "followup"]}},
-        {"id": "b", "name": "b", "points": 10, "match": {"rules": ["greeting.hello", "quiet", "required_stage", "closing.position", "old"]}},
+        {
+            "id": "a",
+            "name": "a",
+            "points": 10,
+            "match": {"stages": ["greeting", "hold", "acknowledgement", "privacy", "followup"]},
+        },
+        {
+            "id": "b",
+            "name": "b",
+            "points": 10,
+            "match": {"rules": ["greeting.hello", "quiet", "required_stage", "closing.position", "old"]},
+        },
     ]
     pack = load_pack(_pack(checks=checks, scorecard={"items": items}))
     assert [i.id for i in pack.scorecard.items] == ["a", "b"]
@@ -188,7 +217,10 @@ def test_scorecard_items_may_name_everything_a_finding_can_carry():
 def test_a_stage_listed_under_rules_is_told_where_it_belongs():
     items = [{"id": "a", "name": "a", "points": 10, "match": {"rules": ["greeting"]}}]
     assert _problems(_pack(scorecard={"items": items})) == [
-        ("scorecard.items[0].match.rules[0]", "item 'a': 'greeting' is not a rule or check id of this pack but one of its stages: list it under stages")
+        (
+            "scorecard.items[0].match.rules[0]",
+            "item 'a': 'greeting' is not a rule or check id of this pack but one of its stages: list it under stages",
+        )
     ]
 
 
@@ -212,12 +244,17 @@ def test_the_model_alone_rejects_unknown_references_too():
 
 
 def test_duplicate_ids_and_dangling_check_stages_name_their_line(tmp_path):
-    text = "id: p\n" + STAGES + "  - id: greeting\n    name: 又一个\n    rules: [{id: greeting.again, phrases: [你好]}]\n"
+    text = (
+        "id: p\n" + STAGES + "  - id: greeting\n    name: 又一个\n    rules: [{id: greeting.again, phrases: [你好]}]\n"
+    )
     text += "checks:\n  - id: order\n    type: sequence\n    before: greting\n    after: any\n"
     path = _write(tmp_path, "dup.yaml", text)
     assert _problems(path) == [
         ("stages[2].id (line 14)", "duplicate stage id 'greeting'"),
-        ("checks[0].before (line 20)", "check 'order': before 'greting' is not a stage of this pack; did you mean 'greeting'?"),
+        (
+            "checks[0].before (line 20)",
+            "check 'order': before 'greting' is not a stage of this pack; did you mean 'greeting'?",
+        ),
     ]
 
 
@@ -233,7 +270,9 @@ def test_a_misspelt_stage_override_names_the_inherited_stage(tmp_path):
     assert raised.value.problems == [
         ("stages[1] (line 7)", "id 'self_intr' is not in bank-cn; did you mean 'self_intro'? (a new stage needs name)")
     ]
-    assert f"{path}: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'?" in str(raised.value)
+    assert f"{path}: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'?" in str(
+        raised.value
+    )
     assert "Field required" not in str(raised.value)
 
 
@@ -253,22 +292,35 @@ def test_a_misspelt_rule_override_names_the_inherited_rule(tmp_path):
 def test_a_rule_override_under_the_wrong_stage_names_its_stage(tmp_path):
     body = "stages:\n  - id: closing\n    rules:\n      - id: greeting.hello\n        enabled: false\n"
     assert _problems(_child(tmp_path, body)) == [
-        ("stages[0].rules[0] (line 7)", "rule 'greeting.hello' is in stage 'greeting' of bank-cn, not 'closing': move it there")
+        (
+            "stages[0].rules[0] (line 7)",
+            "rule 'greeting.hello' is in stage 'greeting' of bank-cn, not 'closing': move it there",
+        )
     ]
 
 
 def test_misspelt_check_and_item_overrides(tmp_path):
-    body = "checks:\n  - id: interuption\n    enabled: false\nscorecard:\n  items:\n    - id: openning\n      points: 20\n"
+    body = (
+        "checks:\n  - id: interuption\n    enabled: false\nscorecard:\n  items:\n    - id: openning\n      points: 20\n"
+    )
     assert _problems(_child(tmp_path, body)) == [
-        ("checks[0] (line 5)", "id 'interuption' is not in bank-cn; did you mean 'interruption'? (a new check needs type)"),
-        ("scorecard.items[0] (line 9)", "id 'openning' is not in bank-cn; did you mean 'opening'? (a new item needs name, match)"),
+        (
+            "checks[0] (line 5)",
+            "id 'interuption' is not in bank-cn; did you mean 'interruption'? (a new check needs type)",
+        ),
+        (
+            "scorecard.items[0] (line 9)",
+            "id 'openning' is not in bank-cn; did you mean 'opening'? (a new item needs name, match)",
+        ),
     ]
 
 
 def test_an_override_with_no_close_id_lists_the_inherited_ones():
     (problem,) = _problems({"id": "c", "extends": "bank-cn", "stages": [{"id": "zzz", "severity": "info"}]})
     assert problem[0] == "stages[0]"
-    assert problem[1].startswith("id 'zzz' is not in bank-cn (a new stage needs name; the stages there: greeting, self_intro,")
+    assert problem[1].startswith(
+        "id 'zzz' is not in bank-cn (a new stage needs name; the stages there: greeting, self_intro,"
+    )
 
 
 def test_other_problems_of_the_file_are_still_reported(tmp_path):
@@ -442,7 +494,9 @@ stages:
 
 def test_lint_finding_in_an_entry_the_child_inherits_is_at_its_extends_line(tmp_path):
     _write(tmp_path, "parent.yaml", PARENT)
-    child = _write(tmp_path, "child.yaml", 'id: child\nversion: "1"\nextends: parent.yaml\nnormalize: {fillers: [嗯]}\n')
+    child = _write(
+        tmp_path, "child.yaml", 'id: child\nversion: "1"\nextends: parent.yaml\nnormalize: {fillers: [嗯]}\n'
+    )
     (problem,) = _lint(child)
     assert (problem.level, problem.where, problem.line, problem.source) == ("error", "extends", 3, str(child))
     assert problem.message == (
@@ -461,8 +515,15 @@ def test_lint_duplicate_of_an_inherited_phrase_is_reported_at_the_authors_phrase
         "      - id: greeting.hello\n        phrases:\n          - 您好\n          - 早上好\n",
     )
     (problem,) = _lint(child)
-    assert (problem.level, problem.where, problem.line) == ("warning", "stages[0].rules[0] (greeting.hello).phrases[1]", 10)
-    assert problem.message == "phrase '早上好' is duplicated by inherited greeting.morning:'早上好' (same after normalisation)"
+    assert (problem.level, problem.where, problem.line) == (
+        "warning",
+        "stages[0].rules[0] (greeting.hello).phrases[1]",
+        10,
+    )
+    assert (
+        problem.message
+        == "phrase '早上好' is duplicated by inherited greeting.morning:'早上好' (same after normalisation)"
+    )
 
 
 def test_lint_warns_about_a_missing_version_and_ids_close_to_inherited_ones(tmp_path):
@@ -473,8 +534,13 @@ def test_lint_warns_about_a_missing_version_and_ids_close_to_inherited_ones(tmp_
         "id: child\nextends: parent.yaml\nstages:\n  - id: closing\n    rules:\n      - id: closing.bye2\n        phrases: [再会]\n",
     )
     problems = _lint(child)
-    assert [(p.level, p.where, p.line) for p in problems] == [("warning", "version", None), ("warning", "stages[0].rules[0]", 6)]
-    assert problems[0].message.startswith("no version: reports name this pack version '0'; it is not inherited from parent.yaml")
+    assert [(p.level, p.where, p.line) for p in problems] == [
+        ("warning", "version", None),
+        ("warning", "stages[0].rules[0]", 6),
+    ]
+    assert problems[0].message.startswith(
+        "no version: reports name this pack version '0'; it is not inherited from parent.yaml"
+    )
     assert problems[1].message == (
         "new rule 'closing.bye2' overrides nothing in parent.yaml; did you mean 'closing.bye'? (an override needs the same id)"
     )
@@ -491,4 +557,7 @@ def test_lint_reports_load_errors_of_a_child_with_the_childs_line(tmp_path, caps
     assert (problem.level, problem.where, problem.line) == ("error", "stages[1]", 7)
     assert main(["lint", str(child)]) == 1
     out = capsys.readouterr().out
-    assert out == f"{child}: error: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'? (a new stage needs name)\n"
+    assert (
+        out
+        == f"{child}: error: stages[1] (line 7): id 'self_intr' is not in bank-cn; did you mean 'self_intro'? (a new stage needs name)\n"
+    )

@@ -253,7 +253,9 @@ def test_extends_from_a_dict(bank):
 
 def test_extends_by_relative_path(tmp_path, monkeypatch):
     _write(tmp_path, "base/base.yaml", MINI)
-    _write(tmp_path, "base/middle.yaml", "id: middle\nextends: base.yaml\nstages:\n  - {id: closing, severity: major}\n")
+    _write(
+        tmp_path, "base/middle.yaml", "id: middle\nextends: base.yaml\nstages:\n  - {id: closing, severity: major}\n"
+    )
     child_path = _write(
         tmp_path,
         "teams/child.yaml",
@@ -514,8 +516,23 @@ def test_json_schema_structure():
     assert {"id", "extends", "negators", "normalize", "stages", "checks", "scorecard"} <= set(schema["properties"])
     rule = schema["$defs"]["Rule"]
     assert rule["additionalProperties"] is False
-    assert {"phrases", "boundary", "homophones", "pinyin", "tones", "regex", "fuzzy", "tokens", "speaker",
-            "window", "anchor", "negation", "unless", "unless_within", "context"} <= set(rule["properties"])
+    assert {
+        "phrases",
+        "boundary",
+        "homophones",
+        "pinyin",
+        "tones",
+        "regex",
+        "fuzzy",
+        "tokens",
+        "speaker",
+        "window",
+        "anchor",
+        "negation",
+        "unless",
+        "unless_within",
+        "context",
+    } <= set(rule["properties"])
     assert rule["properties"]["boundary"]["enum"] == ["token", "char"]
     assert schema["$defs"]["Stage"]["additionalProperties"] is False
     assert json.loads(json.dumps(schema, ensure_ascii=False)) == schema

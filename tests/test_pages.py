@@ -15,7 +15,6 @@ import re
 from html import unescape
 
 import pytest
-
 from browser import browser_required
 from conftest import EXAMPLES, REPO
 from test_browser_helper import png_size
@@ -78,7 +77,10 @@ def test_the_verdict_and_the_veto_are_visible(opened):
 
 def test_every_mark_is_drawn_with_its_reason_printed_beside_it(opened, call_page):
     source = call_page.read_text(encoding="utf-8")
-    in_source = [unescape(re.sub(r"<sup>\d+</sup>", "", t)) for t in re.findall(r"<mark class='[^']*violation[^']*'>(.*?)</mark>", source)]
+    in_source = [
+        unescape(re.sub(r"<sup>\d+</sup>", "", t))
+        for t in re.findall(r"<mark class='[^']*violation[^']*'>(.*?)</mark>", source)
+    ]
     assert "不归我管" in in_source  # the call's forbidden phrase (a veto) is among them
     marks = opened.elements(".dialogue mark.violation")
     assert [re.sub(r"\d+$", "", m.text) for m in marks] == in_source
@@ -138,17 +140,25 @@ def test_the_overview_shows_chart_stages_and_agents_without_requests(browser_pag
 
 def test_the_overview_sorts_and_filters(browser_page, batch):
     page = browser_page.open(batch / "index.html")
-    scores = lambda: [float(v) for v in page.evaluate(  # noqa: E731
-        "Array.from(document.querySelectorAll('#calls tr[data-tags] td:nth-child(3)'), (td) => td.dataset.v)")]
+    scores = lambda: [  # noqa: E731
+        float(v)
+        for v in page.evaluate(  # noqa: E731
+            "Array.from(document.querySelectorAll('#calls tr[data-tags] td:nth-child(3)'), (td) => td.dataset.v)"
+        )
+    ]
     page.click("#calls th:nth-child(3)")
     assert scores() == sorted(scores(), reverse=True)
     page.click("#calls th:nth-child(3)")
     assert scores() == sorted(scores())
     page.page.select_option("#filter", "stage:forbidden")
-    visible = [r for r in page.rendered("#calls tr[data-tags]")]
-    assert visible and all("stage:forbidden" in page.evaluate(
-        "(id) => document.querySelector(`#calls a[href*='${id}']`).closest('tr').dataset.tags",
-        r.text.split()[0]) for r in visible)
+    visible = list(page.rendered("#calls tr[data-tags]"))
+    assert visible and all(
+        "stage:forbidden"
+        in page.evaluate(
+            "(id) => document.querySelector(`#calls a[href*='${id}']`).closest('tr').dataset.tags", r.text.split()[0]
+        )
+        for r in visible
+    )
     assert len(visible) < len(page.elements("#calls tr[data-tags]"))
 
 

@@ -86,7 +86,10 @@ def test_installed_pack_runs_with_exact_offsets(plugin):
     assert mentions == [(0, 9, 12, "朝朝宝"), (2, 9, 13, "聚鑫理财")]
     discontinued = [(f.utterance_index, f.start, f.end, f.text) for f in _hits(report, "discontinued_product")]
     assert discontinued == [(2, 0, 3, "月月盈")]
-    assert all(f.pattern in ("朝朝宝", "聚鑫理财", "月月盈") for f in _hits(report, "product_mention") + _hits(report, "discontinued_product"))
+    assert all(
+        f.pattern in ("朝朝宝", "聚鑫理财", "月月盈")
+        for f in _hits(report, "product_mention") + _hits(report, "discontinued_product")
+    )
 
 
 def test_custom_check_reports_undisclosed_product(plugin):
@@ -187,7 +190,10 @@ def test_import_servicecheck_does_not_load_plugins():
         "print('servicecheck_product_names' in sys.modules, 'servicecheck.plugins' in sys.modules)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PYTHONPATH": str(PLUGIN / "src"), "PATH": ""},
     ).stdout.split()
     assert out == ["False", "False"]

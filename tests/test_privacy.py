@@ -170,7 +170,10 @@ def test_checksums():
         assert luhn_valid(card)
     assert not luhn_valid("6226221019425170")
     assert [hkid_check_char(*x) for x in [("A", "123456"), ("E", "364912"), ("AB", "123456"), ("G", "123456")]] == [
-        "3", "5", "9", "A",
+        "3",
+        "5",
+        "9",
+        "A",
     ]
 
 
@@ -185,7 +188,9 @@ def test_min_confidence_and_kinds():
 def test_several_numbers_in_one_breath():
     text = f"手机{MOBILE} 13912345678 还有 {MOBILE} 12345"
     assert [(f.kind, f.text) for f in find_personal_data(text)] == [
-        ("mobile", MOBILE), ("mobile", "13912345678"), ("mobile", MOBILE),
+        ("mobile", MOBILE),
+        ("mobile", "13912345678"),
+        ("mobile", MOBILE),
     ]
     text = f"卡号{CARD16}，{MOBILE}"
     assert [f.kind for f in find_personal_data(text)] == ["bank_card", "mobile"]
@@ -232,9 +237,53 @@ def test_a_mobile_after_a_staff_number():
 
 # == offsets and redaction: properties ==========================================================================
 _PIECES = [
-    "0", "1", "3", "6", "8", "9", "２", "８", "零", "〇", "一", "幺", "两", "三", "八", "X", "x", "A", "B", "(", ")",
-    "（", "）", " ", "-", "，", "、", "呃", "@", ".", "+", "元", "号", "卡", "是", "的", "尾号", "工号", "订单号", "\n",
-    MOBILE, CARD, ID, ID_X, "A123456(3)", "a@b.cn", "\U0001f600",
+    "0",
+    "1",
+    "3",
+    "6",
+    "8",
+    "9",
+    "２",
+    "８",
+    "零",
+    "〇",
+    "一",
+    "幺",
+    "两",
+    "三",
+    "八",
+    "X",
+    "x",
+    "A",
+    "B",
+    "(",
+    ")",
+    "（",
+    "）",
+    " ",
+    "-",
+    "，",
+    "、",
+    "呃",
+    "@",
+    ".",
+    "+",
+    "元",
+    "号",
+    "卡",
+    "是",
+    "的",
+    "尾号",
+    "工号",
+    "订单号",
+    "\n",
+    MOBILE,
+    CARD,
+    ID,
+    ID_X,
+    "A123456(3)",
+    "a@b.cn",
+    "\U0001f600",
 ]
 
 
@@ -338,7 +387,9 @@ def test_redact_report_masks_findings_and_changes_nothing_else():
     assert redacted.metadata["caller"] == MASK * 11
     # A finding whose explanation quotes its text gets the quoted number masked too.
     quoted = report.model_copy(
-        update={"findings": (readout.model_copy(update={"explanation": f"念出了「{readout.text}」", "message": CARD16}),)}
+        update={
+            "findings": (readout.model_copy(update={"explanation": f"念出了「{readout.text}」", "message": CARD16}),)
+        }
     )
     (masked,) = redact_report(quoted, transcript).findings
     assert masked.explanation == f"念出了「{MASK * len(readout.text)}」" and masked.message == MASK * 16
@@ -382,7 +433,11 @@ def test_bank_cn_catches_spoken_card_and_id_numbers():
     ]
     f = next(f for f in report.findings if f.rule_id == "full_number_readout")
     assert (f.kind, f.stage, f.severity, f.method, f.message) == (
-        "violation", "privacy", "major", "personal_data", "坐席完整念出卡号或证件号",
+        "violation",
+        "privacy",
+        "major",
+        "personal_data",
+        "坐席完整念出卡号或证件号",
     )
 
 
@@ -392,7 +447,13 @@ def test_personal_data_check_fields():
         "stages": [],
         "checks": [
             {"id": "pd", "type": "personal_data"},
-            {"id": "cards", "type": "personal_data", "speaker": "customer", "kinds": ["bank_card"], "min_confidence": 0.9},
+            {
+                "id": "cards",
+                "type": "personal_data",
+                "speaker": "customer",
+                "kinds": ["bank_card"],
+                "min_confidence": 0.9,
+            },
         ],
     }
     report = _check(
@@ -453,15 +514,31 @@ def test_dev_calls_bank_cn_reports_no_readout_and_redacted_reports_keep_scores()
 
 
 def test_redact_report_masks_the_part_of_a_number_a_finding_covers():
-    transcript = Transcript.model_validate({"id": "t", "utterances": [{"speaker": "agent", "text": f"卡号是{CARD16}对吗"}]})
+    transcript = Transcript.model_validate(
+        {"id": "t", "utterances": [{"speaker": "agent", "text": f"卡号是{CARD16}对吗"}]}
+    )
     report = Checker(load_pack({"id": "p", "checks": []})).check(transcript)
     finding = Finding(
-        rule_id="r", stage="s", kind="hit", severity="info", utterance_index=0, start=0, end=7, text="卡号是6212",
-        tokens=(Token(text="卡号", start=0, end=2), Token(text="是", start=2, end=3), Token(text="6212", start=3, end=7)),
-        explanation="命中「卡号是6212」", message="卡号是6212…",
+        rule_id="r",
+        stage="s",
+        kind="hit",
+        severity="info",
+        utterance_index=0,
+        start=0,
+        end=7,
+        text="卡号是6212",
+        tokens=(
+            Token(text="卡号", start=0, end=2),
+            Token(text="是", start=2, end=3),
+            Token(text="6212", start=3, end=7),
+        ),
+        explanation="命中「卡号是6212」",
+        message="卡号是6212…",
     )
     plain = Finding(rule_id="r", stage="s", kind="hit", severity="info", utterance_index=0, start=7, end=9, text="3456")
-    clean = Finding(rule_id="r", stage="s", kind="hit", severity="info", utterance_index=0, start=19, end=21, text="对吗")
+    clean = Finding(
+        rule_id="r", stage="s", kind="hit", severity="info", utterance_index=0, start=19, end=21, text="对吗"
+    )
     redacted = redact_report(report.model_copy(update={"findings": (finding, plain, clean)}), transcript)
     masked, part, same = redacted.findings
     assert (masked.text, [t.text for t in masked.tokens]) == ("卡号是****", ["卡号", "是", "****"])

@@ -24,10 +24,30 @@ NUMBERS_CALL = {
     "id": "pii-1",
     "metadata": {"agent_id": "A9", "callback": "13800138000"},
     "utterances": [
-        {"speaker": "agent", "text": "您好，这里是云杉银行信用卡中心，工号2031，请问有什么可以帮您？", "start": 0.5, "end": 4.0},
-        {"speaker": "customer", "text": "我的卡丢了，卡号是6212345678901234569，身份证110105199003071239。", "start": 4.5, "end": 9.0},
-        {"speaker": "agent", "text": "好的，跟您核对一下卡号6212 3456 7890 1234 569，手机号是幺三八 零零幺三 八零零零吗？", "start": 9.5, "end": 15.0},
-        {"speaker": "customer", "text": "对，另一张卡是六二一二 三四五六 七八九零 一二三二。", "start": 15.5, "end": 19.0},
+        {
+            "speaker": "agent",
+            "text": "您好，这里是云杉银行信用卡中心，工号2031，请问有什么可以帮您？",
+            "start": 0.5,
+            "end": 4.0,
+        },
+        {
+            "speaker": "customer",
+            "text": "我的卡丢了，卡号是6212345678901234569，身份证110105199003071239。",
+            "start": 4.5,
+            "end": 9.0,
+        },
+        {
+            "speaker": "agent",
+            "text": "好的，跟您核对一下卡号6212 3456 7890 1234 569，手机号是幺三八 零零幺三 八零零零吗？",
+            "start": 9.5,
+            "end": 15.0,
+        },
+        {
+            "speaker": "customer",
+            "text": "对，另一张卡是六二一二 三四五六 七八九零 一二三二。",
+            "start": 15.5,
+            "end": 19.0,
+        },
         {"speaker": "agent", "text": "已为您挂失，感谢您的来电，再见。", "start": 19.5, "end": 22.0},
     ],
 }
@@ -55,7 +75,9 @@ def inputs(tmp_path_factory):
     return path, secrets
 
 
-_NUMBER_RUN = re.compile(r"[0-9０-９零〇一幺二两三四五六七八九](?:[0-9０-９零〇一幺二两三四五六七八九 \-]*[0-9０-９零〇一幺二两三四五六七八九])?")
+_NUMBER_RUN = re.compile(
+    r"[0-9０-９零〇一幺二两三四五六七八九](?:[0-9０-９零〇一幺二两三四五六七八九 \-]*[0-9０-９零〇一幺二两三四五六七八九])?"
+)
 
 
 def _leaks(text: str, secrets: set[str]) -> list[str]:
@@ -78,8 +100,20 @@ def test_check_outputs_carry_no_number(inputs, tmp_path, capsys, fmt):
     path, secrets = inputs
     out = tmp_path / f"out.{fmt}"
     calls = tmp_path / "calls.csv"
-    main(["check", str(path), "--format", fmt, "--redact", "--output", str(out), "--summary", str(calls),
-          "--no-progress"])
+    main(
+        [
+            "check",
+            str(path),
+            "--format",
+            fmt,
+            "--redact",
+            "--output",
+            str(out),
+            "--summary",
+            str(calls),
+            "--no-progress",
+        ]
+    )
     captured = capsys.readouterr()
     for text in (out.read_text(encoding="utf-8"), calls.read_text(encoding="utf-8"), captured.out, captured.err):
         assert not _leaks(text, secrets)

@@ -6,7 +6,6 @@ import re
 from html import unescape
 
 import pytest
-
 from conftest import REPO
 
 from servicecheck import Checker

@@ -80,13 +80,31 @@ HOSTILE_ITEMS = [
     ({"id": "a", "channel": "fax", "utterances": []}, ["channel"]),
     ({"id": "a", "metadata": [1, 2], "utterances": []}, ["metadata"]),
     ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": "soon"}]}, ["utterances[0].start"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": -1.5, "end": 2}]}, ["utterances[0].start", "negative"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 0, "end": -0.1}]}, ["utterances[0].end", "negative"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": math.nan, "end": 1}]}, ["utterances[0].start", "finite"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 0, "end": math.inf}]}, ["utterances[0].end", "finite"]),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": -1.5, "end": 2}]},
+        ["utterances[0].start", "negative"],
+    ),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 0, "end": -0.1}]},
+        ["utterances[0].end", "negative"],
+    ),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": math.nan, "end": 1}]},
+        ["utterances[0].start", "finite"],
+    ),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 0, "end": math.inf}]},
+        ["utterances[0].end", "finite"],
+    ),
     ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 10**400}]}, ["utterances[0].start"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 5, "end": 2}]}, ["utterances[0]", "before start"]),
-    ({"id": "a", "utterances": [{"speaker": "agent", "text": "您\ud800好"}]}, ["utterances[0].text", "U+D800", "character 1"]),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "好", "start": 5, "end": 2}]},
+        ["utterances[0]", "before start"],
+    ),
+    (
+        {"id": "a", "utterances": [{"speaker": "agent", "text": "您\ud800好"}]},
+        ["utterances[0].text", "U+D800", "character 1"],
+    ),
     ({"id": "a\udfff", "utterances": []}, ["id", "U+DFFF", "character 1"]),
     ({"id": 10**5000, "utterances": []}, ["id"]),
     ('{"id": "a", "utterances": [', ["invalid JSON"]),
@@ -113,7 +131,9 @@ def test_each_hostile_item_is_one_error_row_naming_the_problem(checker, item, wo
 
 
 def test_every_hostile_item_in_one_batch_keeps_order_and_count(checker):
-    items = [call(("agent", HELLO), id="first")] + [item for item, _ in HOSTILE_ITEMS] + [call(("agent", BYE), id="last")]
+    items = (
+        [call(("agent", HELLO), id="first")] + [item for item, _ in HOSTILE_ITEMS] + [call(("agent", BYE), id="last")]
+    )
     results = _results(checker, items)
     assert results[0].transcript_id == "first" and results[-1].transcript_id == "last"
     assert all(isinstance(r, RecordError) for r in results[1:-1])
@@ -134,9 +154,13 @@ def test_check_raises_input_error_not_something_else(checker):
 def test_lax_but_documented_coercions(checker):
     """Numeric ids and numeric strings for times are accepted (recording systems write them); a boolean
     time is read as 0/1 by pydantic's lax mode; extra keys are ignored."""
-    report = checker.check({"id": 7, "x": 1, "utterances": [{"speaker": " Agent ", "text": "您好", "start": "1.5", "end": 2, "conf": 0.3}]})
+    report = checker.check(
+        {"id": 7, "x": 1, "utterances": [{"speaker": " Agent ", "text": "您好", "start": "1.5", "end": 2, "conf": 0.3}]}
+    )
     assert report.transcript_id == "7"
-    coerced = Transcript.model_validate({"id": "b", "utterances": [{"speaker": "agent", "text": "x", "start": True, "end": 2}]})
+    coerced = Transcript.model_validate(
+        {"id": "b", "utterances": [{"speaker": "agent", "text": "x", "start": True, "end": 2}]}
+    )
     assert coerced.utterances[0].start == 1.0
 
 
@@ -150,7 +174,9 @@ def test_transcript_without_utterances_reports_every_required_stage_missing(chec
     assert report.score < 100 and report.notes == ()  # no timing check runs on no utterances
 
 
-@pytest.mark.parametrize("texts", [[""], ["", "", ""], [" ", "\t", "\u3000"], ["。", "……", "？！"], ["\u200b\u200e\ufeff"]])
+@pytest.mark.parametrize(
+    "texts", [[""], ["", "", ""], [" ", "\t", "\u3000"], ["。", "……", "？！"], ["\u200b\u200e\ufeff"]]
+)
 def test_empty_and_blank_utterances_are_checked(checker, texts):
     transcript = Transcript.model_validate(call(*[("agent", t) for t in texts], id="blank"))
     report = checker.check(transcript)
@@ -233,8 +259,21 @@ def _long_call(n: int) -> dict:
     (the repeated-question trigger compares each customer turn with every distinct earlier one)."""
     rnd = random.Random(n)
     tails = ["".join(rnd.choice(COMMON) for _ in range(rnd.randint(0, 8))) for _ in range(60)]
-    agent = [HELLO, "好的，我帮您查一下，请您稍等。", "感谢您的耐心等待，您的账单已经寄出。", "我非常理解您的心情，马上为您处理。", BYE, "请问还有其他可以帮您的吗？"]
-    customer = ["喂，你好，我想查一下账单。", "嗯，好的。", "你们怎么这么慢，我要投诉！", "卡号是6222020200112233445。", "没有了，谢谢。"]
+    agent = [
+        HELLO,
+        "好的，我帮您查一下，请您稍等。",
+        "感谢您的耐心等待，您的账单已经寄出。",
+        "我非常理解您的心情，马上为您处理。",
+        BYE,
+        "请问还有其他可以帮您的吗？",
+    ]
+    customer = [
+        "喂，你好，我想查一下账单。",
+        "嗯，好的。",
+        "你们怎么这么慢，我要投诉！",
+        "卡号是6222020200112233445。",
+        "没有了，谢谢。",
+    ]
     utterances = []
     clock = 0.0
     for i in range(n):
@@ -304,7 +343,7 @@ def test_emoji_inside_a_phrase_breaks_it_and_nothing_crashes(checker):
 
 
 def test_every_control_character_and_lone_mark(checker):
-    controls = "".join(chr(c) for c in list(range(0, 32)) + list(range(127, 160)))
+    controls = "".join(chr(c) for c in list(range(32)) + list(range(127, 160)))
     marks = "\u0300\u0489\u20dd\ufe0f\U000e0001\U000e007f"
     texts = [controls, marks, controls + HELLO + marks, marks + HELLO, "\U0010ffff\uffff\ufffe" + HELLO]
     transcript = Transcript.model_validate(call(*[("agent", t) for t in texts], id="ctl"))
@@ -323,7 +362,9 @@ def test_lone_surrogates_are_refused_with_their_position(tmp_path):
     )
     records = list(iter_records(path))
     assert [r.line for r in records] == [1, 2, 3, 4]
-    assert "line 2, field utterances[0].text: Value error, lone surrogate U+DC80 at character 2" in str(records[1].error)
+    assert "line 2, field utterances[0].text: Value error, lone surrogate U+DC80 at character 2" in str(
+        records[1].error
+    )
     assert "line 3, field id" in str(records[2].error) and "U+D83D at character 0" in str(records[2].error)
     assert records[3].transcript.utterances[0].text == "😀您好"  # an escaped pair is one emoji
 
@@ -357,7 +398,10 @@ def test_invalid_utf8_in_a_json_document_names_its_line(tmp_path):
 )
 def test_invalid_utf8_in_jsonl_and_text_names_the_line(tmp_path, bad):
     good = b'{"id": "g", "utterances": [{"speaker": "agent", "text": "\xe6\x82\xa8\xe5\xa5\xbd"}]}\n'
-    jsonl = _write(tmp_path / "x.jsonl", good + b'{"id": "b", "utterances": [{"speaker": "agent", "text": "' + bad + b'"}]}\n' + good)
+    jsonl = _write(
+        tmp_path / "x.jsonl",
+        good + b'{"id": "b", "utterances": [{"speaker": "agent", "text": "' + bad + b'"}]}\n' + good,
+    )
     records = list(iter_records(jsonl))
     assert [r.error is None for r in records] == [True, False, True]
     assert records[1].line == 2 and "UTF-8" in str(records[1].error)
@@ -373,7 +417,9 @@ def test_boms_at_the_start_and_in_the_middle_of_files(tmp_path):
     records = list(iter_records(_write(tmp_path / "cat.jsonl", bom + line + bom + line)))
     assert [r.error for r in records] == [None, None]
     # Two text files joined with cat.
-    transcript = next(iter_records(_write(tmp_path / "cat.txt", bom + "坐席：您好\n".encode() + bom + "客户：喂\n".encode()))).transcript
+    transcript = next(
+        iter_records(_write(tmp_path / "cat.txt", bom + "坐席：您好\n".encode() + bom + "客户：喂\n".encode()))
+    ).transcript
     assert [u.text for u in transcript.utterances] == ["您好", "喂"]
     # A BOM inside an utterance is text (invisible for matching), not a file marker.
     inner = next(iter_records(_write(tmp_path / "inner.txt", "坐席：您\ufeff好\n"))).transcript
@@ -393,7 +439,10 @@ def test_boms_at_the_start_and_in_the_middle_of_files(tmp_path):
         (b'{"id": "a", "utterances": [{"speaker": "agent", "text": "x", "start": NaN}]}', ["start", "finite"]),
         (b'{"id": "a", "utterances": [{"speaker": "agent", "text": "x", "start": Infinity}]}', ["start", "finite"]),
         (b'{"id": "a", "utterances": [{"speaker": "agent", "text": "x", "start": -Infinity}]}', ["start"]),
-        (b'{"id": "a", "utterances": [{"speaker": "agent", "text": "x", "start": -3, "end": 1}]}', ["start", "negative"]),
+        (
+            b'{"id": "a", "utterances": [{"speaker": "agent", "text": "x", "start": -3, "end": 1}]}',
+            ["start", "negative"],
+        ),
         (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, ["nested too deeply"]),
         (b"\x00\x00\x00", ["invalid JSON"]),
         (b'{"id": "a", "utterances": []}garbage', ["invalid JSON"]),
@@ -469,7 +518,15 @@ def test_alias_bomb_of_mappings_inside_a_rule_is_rejected_fast(tmp_path):
     lines = ["x0: &x0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10}"]
     for level in range(1, 9):  # 10**9 nodes once expanded
         lines.append(f"x{level}: &x{level} [" + ", ".join([f"*x{level - 1}"] * 10) + "]")
-    lines += ["id: bomb", "stages:", "  - id: s", "    name: S", "    rules:", "      - id: s.r", "        phrases: *x8"]
+    lines += [
+        "id: bomb",
+        "stages:",
+        "  - id: s",
+        "    name: S",
+        "    rules:",
+        "      - id: s.r",
+        "        phrases: *x8",
+    ]
     began = time.perf_counter()
     error = _load_error(_pack_file(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
     assert "alias bomb" in str(error)
@@ -501,7 +558,7 @@ def test_recursive_aliases_are_a_pack_error(tmp_path, text):
         "!!python/module:os",
         '!<tag:yaml.org,2002:python/object/apply:os.system> ["touch {marker}"]',
         '!!python/object/apply:subprocess.check_call [["touch", "{marker}"]]',
-        '!!python/object/apply:builtins.exec ["open(\'{marker}\', \'w\')"]',
+        "!!python/object/apply:builtins.exec [\"open('{marker}', 'w')\"]",
     ],
 )
 def test_python_tags_are_rejected_and_never_executed(tmp_path, tagged):
@@ -557,17 +614,39 @@ def test_bad_regexes_are_pack_errors_everywhere_a_regex_can_be(pattern, words):
         "rule": _regex_pack(pattern),
         "context": {
             "id": "c",
-            "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "context": {"none": [{"regex": [pattern]}]}}]}],
+            "stages": [
+                {
+                    "id": "s",
+                    "name": "S",
+                    "rules": [{"id": "s.r", "phrases": ["您好"], "context": {"none": [{"regex": [pattern]}]}}],
+                }
+            ],
         },
         "trigger": {
             "id": "t",
             "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"]}]}],
-            "checks": [{"id": "k", "type": "conditional", "trigger": {"regex": [pattern]}, "then": [{"stage": "s"}], "within_utterances": 2}],
+            "checks": [
+                {
+                    "id": "k",
+                    "type": "conditional",
+                    "trigger": {"regex": [pattern]},
+                    "then": [{"stage": "s"}],
+                    "within_utterances": 2,
+                }
+            ],
         },
         "requirement": {
             "id": "t",
             "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"]}]}],
-            "checks": [{"id": "k", "type": "conditional", "trigger": {"stage": "s"}, "then": [{"regex": [pattern]}], "within_utterances": 2}],
+            "checks": [
+                {
+                    "id": "k",
+                    "type": "conditional",
+                    "trigger": {"stage": "s"},
+                    "then": [{"regex": [pattern]}],
+                    "within_utterances": 2,
+                }
+            ],
         },
         "pattern": {"id": "p", "checks": [{"id": "k", "type": "pattern", "regex": ["\\d{16}", pattern]}]},
     }
@@ -584,7 +663,11 @@ def test_100000_phrases_load_in_seconds(tmp_path):
     while len(phrases) < 100_000:
         phrases.add("".join(rnd.choice(COMMON) for _ in range(rnd.randint(3, 8))))
     body = "\n".join(f"          - {p}" for p in sorted(phrases))
-    path = _pack_file(tmp_path, "big.yaml", f"id: big\nstages:\n  - id: s\n    name: S\n    rules:\n      - id: s.r\n        phrases:\n{body}\n")
+    path = _pack_file(
+        tmp_path,
+        "big.yaml",
+        f"id: big\nstages:\n  - id: s\n    name: S\n    rules:\n      - id: s.r\n        phrases:\n{body}\n",
+    )
     began = time.perf_counter()
     pack = load_pack(path)
     loaded = time.perf_counter() - began
@@ -619,11 +702,45 @@ def test_extends_to_nothing_usable_is_a_pack_error(tmp_path, target):
     "data, where",
     [
         ({"id": "x", "stages": "greeting"}, "stages"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": "您好"}]}]}, "stages[0].rules[0].phrases"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": [1]}]}]}, "stages[0].rules[0].phrases[0]"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "fuzzy": {"phrases": ["您好您好"], "threshold": "high"}}]}]}, "threshold"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "window": {"first": 0}}]}]}, "window.first"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "tokens": [[{"gap": -1}]]}]}]}, "tokens"),
+        (
+            {"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": "您好"}]}]},
+            "stages[0].rules[0].phrases",
+        ),
+        (
+            {"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": [1]}]}]},
+            "stages[0].rules[0].phrases[0]",
+        ),
+        (
+            {
+                "id": "x",
+                "stages": [
+                    {
+                        "id": "s",
+                        "name": "S",
+                        "rules": [{"id": "s.r", "fuzzy": {"phrases": ["您好您好"], "threshold": "high"}}],
+                    }
+                ],
+            },
+            "threshold",
+        ),
+        (
+            {
+                "id": "x",
+                "stages": [
+                    {"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "window": {"first": 0}}]}
+                ],
+            },
+            "window.first",
+        ),
+        (
+            {
+                "id": "x",
+                "stages": [
+                    {"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "tokens": [[{"gap": -1}]]}]}
+                ],
+            },
+            "tokens",
+        ),
         ({"id": "x", "negation_window": 10**6}, "negation_window"),
         ({"id": "x", "pass_mark": float("nan")}, "pass_mark"),
         ({"id": "x", "scorecard": {"total": 0}}, "scorecard.total"),
@@ -632,7 +749,13 @@ def test_extends_to_nothing_usable_is_a_pack_error(tmp_path, target):
         ({"id": "x", "checks": [{"id": "k", "type": "sequence", "before": "nope", "after": "any"}]}, "nope"),
         ({"id": "x", "dictionary": [{"word": "星海", "freq": 0}]}, "dictionary[0]"),
         ({"id": "x", "normalize": {"fillers": ["呃呃"]}}, "normalize.fillers"),
-        ({"id": "x", "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "speeker": "agent"}]}]}, "speeker"),
+        (
+            {
+                "id": "x",
+                "stages": [{"id": "s", "name": "S", "rules": [{"id": "s.r", "phrases": ["您好"], "speeker": "agent"}]}],
+            },
+            "speeker",
+        ),
         ({"id": "x", "stagse": []}, "stagse"),
         ({"id": "x y"}, "id"),
     ],
@@ -658,28 +781,60 @@ def test_a_pack_that_loads_never_fails_at_check_time(tmp_path):
                     {"id": "s.zw", "phrases": ["\u200b", "\x00"], "homophones": True},
                     {"id": "s.emoji", "phrases": ["👍🏽", "👩\u200d💻"], "homophones": True, "unless": ["👎"]},
                     {"id": "s.punct", "pinyin": ["，，", "？"], "tokens": [["?x", "，"]], "boundary": "char"},
-                    {"id": "s.fuzzy", "fuzzy": {"phrases": ["\u200b\u200b\u200b\u200b", "您您您您"], "threshold": 0.01, "min_length": 2}},
-                    {"id": "s.any", "regex": ["", "^", "$", ".*", "(?s).+", "\\p{Han}*"], "anchor": "end", "speaker": "any"},
+                    {
+                        "id": "s.fuzzy",
+                        "fuzzy": {
+                            "phrases": ["\u200b\u200b\u200b\u200b", "您您您您"],
+                            "threshold": 0.01,
+                            "min_length": 2,
+                        },
+                    },
+                    {
+                        "id": "s.any",
+                        "regex": ["", "^", "$", ".*", "(?s).+", "\\p{Han}*"],
+                        "anchor": "end",
+                        "speaker": "any",
+                    },
                     {
                         "id": "s.ctx",
                         "phrases": ["好"],
-                        "context": {"all": [{"phrases": ["您"], "within": 0}], "none": [{"regex": ["^$"], "side": "before"}]},
+                        "context": {
+                            "all": [{"phrases": ["您"], "within": 0}],
+                            "none": [{"regex": ["^$"], "side": "before"}],
+                        },
                         "window": {"first_seconds": 0.001, "last": 1, "of": "all"},
                     },
                 ],
             }
         ],
         "checks": [
-            {"id": "c", "type": "conditional", "trigger": {"repeat": 0.01, "repeat_min_length": 2, "speaker": "any"}, "then": [{"regex": [""]}], "within_seconds": 1e-9},
+            {
+                "id": "c",
+                "type": "conditional",
+                "trigger": {"repeat": 0.01, "repeat_min_length": 2, "speaker": "any"},
+                "then": [{"regex": [""]}],
+                "within_seconds": 1e-9,
+            },
             {"id": "p", "type": "pattern", "regex": ["", ".", "(?s).*"], "speaker": "any"},
             {"id": "i", "type": "interruption", "min_overlap_seconds": 0, "backchannel_max_chars": 0},
-            {"id": "q", "type": "silence", "max_seconds": 1e-9, "hold_max_seconds": 1e-9, "hold_phrases": ["\x00"], "thanks_phrases": [""]},
+            {
+                "id": "q",
+                "type": "silence",
+                "max_seconds": 1e-9,
+                "hold_max_seconds": 1e-9,
+                "hold_phrases": ["\x00"],
+                "thanks_phrases": [""],
+            },
             {"id": "r", "type": "speech_rate", "min_cpm": 1e-9, "max_cpm": 1e-9, "min_chars": 1},
         ],
     }
     checker = Checker(load_pack(odd))
     transcripts = [
-        call(("agent", "您好 a b 👍🏽 \u200b，，x", 0.0, 1.0), ("customer", "您好您好", 0.5, 0.5), ("agent", "", 3.0, 3.0)),
+        call(
+            ("agent", "您好 a b 👍🏽 \u200b，，x", 0.0, 1.0),
+            ("customer", "您好您好", 0.5, 0.5),
+            ("agent", "", 3.0, 3.0),
+        ),
         call(("other", "")),
         {"id": "e", "utterances": []},
         call(("agent", "👩\u200d💻👎" * 50, 0, 1e9)),
@@ -720,6 +875,8 @@ def test_cache_size_bounds_the_caches(checker):
     small = Checker(checker.pack, cache_size=50)
     rnd = random.Random(2)
     for n in range(400):
-        small.check(call(("agent", f"您好，{n}" + "".join(rnd.choice(COMMON) for _ in range(20))), ("customer", f"喂{n}")))
+        small.check(
+            call(("agent", f"您好，{n}" + "".join(rnd.choice(COMMON) for _ in range(20))), ("customer", f"喂{n}"))
+        )
     assert len(small._candidates) <= 50
     assert small.normalizer.view.cache_info().currsize <= 50

@@ -117,7 +117,10 @@ def test_pass_mark_boundary(deduct, passed):
 def test_exactly_at_the_pass_mark_passes_despite_float_sums():
     # 2.7 + 29.6 + 7.7 deducted from 100 is 59.99999999999999 in binary floats; the score is 60.
     pack = card(
-        item("a", 2.7, {"rules": ["a"]}), item("b", 29.6, {"rules": ["b"]}), item("c", 7.7, {"rules": ["c"]}), pass_mark=60
+        item("a", 2.7, {"rules": ["a"]}),
+        item("b", 29.6, {"rules": ["b"]}),
+        item("c", 7.7, {"rules": ["c"]}),
+        pass_mark=60,
     )
     assert score(pack, [F("a"), F("b"), F("c")])[:2] == (60, True)
 
@@ -159,7 +162,9 @@ def test_items_match_by_stages_rules_kinds_and_severities(match, expected):
 
 
 def test_disabled_items_are_left_out_and_order_is_kept():
-    pack = card(item("b", 5, {"rules": ["r"]}), item("a", 5, {"rules": ["r"]}, enabled=False), item("c", 5, {"rules": ["s"]}))
+    pack = card(
+        item("b", 5, {"rules": ["r"]}), item("a", 5, {"rules": ["r"]}, enabled=False), item("c", 5, {"rules": ["s"]})
+    )
     _, _, breakdown = score_report(pack, [F("r")])
     assert [i.item for i in breakdown] == ["b", "c"]
 
@@ -315,7 +320,9 @@ def test_cli_json_contains_the_breakdown(tmp_path, capsys):
     assert items["forbidden"]["vetoed"] is True
     assert {report["findings"][n]["stage"] for n in items["forbidden"]["findings"]} == {"forbidden"}
     missing = {report["findings"][n]["stage"] for n in items["required_stages"]["findings"]}
-    assert "closing" in missing and all(report["findings"][n]["kind"] == "missing" for n in items["required_stages"]["findings"])
+    assert "closing" in missing and all(
+        report["findings"][n]["kind"] == "missing" for n in items["required_stages"]["findings"]
+    )
 
 
 def test_cached_lines_of_unmatched_items_change_nothing():

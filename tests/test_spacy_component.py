@@ -13,10 +13,10 @@ import pytest
 
 spacy = pytest.importorskip("spacy", reason="spaCy is not installed: pip install -e '.[spacy]'")
 
+from conftest import DEV_CALLS, EXAMPLES, RULES  # noqa: E402
 from spacy import displacy  # noqa: E402
 from spacy.tokens import Doc  # noqa: E402
 
-from conftest import DEV_CALLS, EXAMPLES, RULES  # noqa: E402
 from servicecheck import Checker, Report, read_transcript  # noqa: E402
 from servicecheck.spacy_component import ServiceCheckComponent, make_doc_from_transcript  # noqa: E402
 

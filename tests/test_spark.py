@@ -32,11 +32,21 @@ SYNTHETIC = [
         "channel": "phone",
         "metadata": {"queue": "信用卡"},
         "utterances": [
-            {"speaker": "agent", "text": "您好，欢迎致电青松银行，我是客服小周，工号5120，请问有什么可以帮您？", "start": 0.3, "end": 6.8},
+            {
+                "speaker": "agent",
+                "text": "您好，欢迎致电青松银行，我是客服小周，工号5120，请问有什么可以帮您？",
+                "start": 0.3,
+                "end": 6.8,
+            },
             {"speaker": "customer", "text": "你好，我想查一下上个月的信用卡账单。", "start": 7.2, "end": 10.0},
             {"speaker": "agent", "text": "好的，跟您确认一下，是尾号6621的这张卡对吗？", "start": 10.5, "end": 14.1},
             {"speaker": "customer", "text": "对的。", "start": 14.6, "end": 15.0},
-            {"speaker": "agent", "text": "请您稍等，我帮您查询一下。您的账单金额是三千二百元，最后还款日是下月五号。", "start": 15.4, "end": 24.9},
+            {
+                "speaker": "agent",
+                "text": "请您稍等，我帮您查询一下。您的账单金额是三千二百元，最后还款日是下月五号。",
+                "start": 15.4,
+                "end": 24.9,
+            },
             {"speaker": "agent", "text": "请问还有其他可以帮您的吗？", "start": 25.3, "end": 27.0},
             {"speaker": "customer", "text": "没有了，谢谢。", "start": 27.5, "end": 28.4},
             {"speaker": "agent", "text": "感谢您的来电，祝您生活愉快，再见！", "start": 28.8, "end": 31.6},
@@ -47,7 +57,12 @@ SYNTHETIC = [
         "channel": "phone",
         "utterances": [
             {"speaker": "agent", "text": "喂，什么事？", "start": 0, "end": 1},
-            {"speaker": "customer", "text": "我的卡被锁了，打了三次电话都没人处理，你们怎么回事？", "start": 2, "end": 7},
+            {
+                "speaker": "customer",
+                "text": "我的卡被锁了，打了三次电话都没人处理，你们怎么回事？",
+                "start": 2,
+                "end": 7,
+            },
             {"speaker": "agent", "text": "这不归我管，你自己去网点问。", "start": 8, "end": 10},
             {"speaker": "customer", "text": "你们这是什么态度！我要投诉你。", "start": 11, "end": 13},
             {"speaker": "agent", "text": "随便你，你爱投诉就投诉，我刚才不是说了吗。", "start": 14, "end": 17},
@@ -70,7 +85,12 @@ SYNTHETIC = [
         "utterances": [
             {"speaker": "agent", "text": "您好，歡迎諮詢，我是客服小王，很高興為您服務。", "start": 1.0, "end": 3.0},
             {"speaker": "customer", "text": "ＡＴＭ吞卡了怎麼辦", "start": 4.0, "end": 5.0},
-            {"speaker": "agent", "text": "給您帶來不便非常抱歉，您好像需要帶身份證去網點領取。", "start": 6.0, "end": 9.0},
+            {
+                "speaker": "agent",
+                "text": "給您帶來不便非常抱歉，您好像需要帶身份證去網點領取。",
+                "start": 6.0,
+                "end": 9.0,
+            },
             {"speaker": "agent", "text": "感謝您的來電，再見。", "start": 10.0, "end": 11.0},
         ],
     },
@@ -206,9 +226,7 @@ def test_json_column_matches_checker(spark, pack, expected):
     from servicecheck.spark import check_dataframe, findings_schema, scores_schema
 
     calls = _calls()
-    frame = spark.createDataFrame(
-        [(json.dumps(c, ensure_ascii=False),) for c in calls], "transcript string"
-    )
+    frame = spark.createDataFrame([(json.dumps(c, ensure_ascii=False),) for c in calls], "transcript string")
     findings, scores = check_dataframe(frame, pack=pack)
     assert findings.schema == findings_schema()
     assert scores.schema == scores_schema()
@@ -280,9 +298,7 @@ def test_bad_records_become_error_rows(spark, pack, expected):
 
     ids = {c["id"] for c in good}
     expected_findings, expected_scores = (_only(rows, ids) for rows in expected)
-    good_scores = _sorted(
-        [{k: v for k, v in by_key[f"good-{i}"].items() if k != "row_key"} for i in range(len(good))]
-    )
+    good_scores = _sorted([{k: v for k, v in by_key[f"good-{i}"].items() if k != "row_key"} for i in range(len(good))])
     assert good_scores == expected_scores
     found = [row.asDict(recursive=True) for row in findings.collect()]
     assert {r["row_key"] for r in found} == {"good-0", "good-1"}

@@ -35,11 +35,15 @@ PACK = {
             "name": "禁语",
             "violation": True,
             "severity": "critical",
-            "rules": [{"id": "forbidden.not_mine", "phrases": ["不归我管"], "boundary": "char", "message": "推诿：不归我管"}],
+            "rules": [
+                {"id": "forbidden.not_mine", "phrases": ["不归我管"], "boundary": "char", "message": "推诿：不归我管"}
+            ],
         },
         {"id": "unused", "name": "停用", "enabled": False, "rules": [{"id": "unused.x", "phrases": ["某某"]}]},
     ],
-    "checks": [{"id": "greeting_first", "type": "sequence", "before": "greeting", "after": "any", "message": "未先问候"}],
+    "checks": [
+        {"id": "greeting_first", "type": "sequence", "before": "greeting", "after": "any", "message": "未先问候"}
+    ],
     "scorecard": {
         "pass_mark": 60,
         "items": [
@@ -161,7 +165,14 @@ def test_worst_optional_stage_is_never_an_agents_worst(mini):
 def test_worst(summary):
     assert summary.worst(2) == [
         WorstCall("rude", "A1", 0.0, False, vetoed=("禁语",), deductions=(Deduction("ending", "结束", 30.0),)),
-        WorstCall("mute", "7", 40.0, False, vetoed=(), deductions=(Deduction("opening", "开场", 30.0), Deduction("ending", "结束", 30.0))),
+        WorstCall(
+            "mute",
+            "7",
+            40.0,
+            False,
+            vetoed=(),
+            deductions=(Deduction("opening", "开场", 30.0), Deduction("ending", "结束", 30.0)),
+        ),
     ]
     # equal scores: the earlier call first
     assert [c.transcript_id for c in summary.worst()] == ["rude", "mute", "cold", "good", "anon"]
@@ -183,7 +194,9 @@ def test_to_dict_is_json(summary):
     assert data["histogram"][-1] == {"low": 90, "high": 100, "calls": 2}
     assert [s["id"] for s in data["stages"]] == ["greeting", "closing", "empathy", "forbidden"]
     assert data["checks"][0]["id"] == "greeting_first"
-    assert data["top_violations"][2]["examples"] == [{"transcript_id": "rude", "utterance_index": 1, "text": "不归我管"}]
+    assert data["top_violations"][2]["examples"] == [
+        {"transcript_id": "rude", "utterance_index": 1, "text": "不归我管"}
+    ]
     assert [a["agent"] for a in data["agents"]] == ["7", "A1", "A2", None]
     assert data["worst"][0]["deductions"] == [{"item": "ending", "name": "结束", "deducted": 30.0}]
 
@@ -246,7 +259,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
 
     out = io.StringIO()
     writer = CsvWriter(out, ["text", "score"])
-    writer.write({"text": "=HYPERLINK(\"http://x\")", "score": -5})
+    writer.write({"text": '=HYPERLINK("http://x")', "score": -5})
     writer.write({"text": "@SUM(A1)", "score": 3})
     writer.write({"text": "您好", "score": 0})
     rows = out.getvalue().splitlines()

@@ -51,11 +51,11 @@ def _run(argv, **kwargs):
 def _undeclared_packages() -> list[str]:
     """Packages under src/servicecheck that pyproject.toml's explicit ``packages`` list leaves out."""
     tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
-    declared = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    declared = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    )
     root = REPO / "src"
-    found = {
-        ".".join(init.parent.relative_to(root).parts) for init in (root / "servicecheck").rglob("__init__.py")
-    }
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "servicecheck").rglob("__init__.py")}
     return sorted(found - declared)
 
 

@@ -1,10 +1,10 @@
 """servicecheck: check Chinese customer-service transcripts against a service standard.
 
-    from servicecheck import Checker, load_pack
-    checker = Checker(load_pack("bank-cn"))
-    report = checker.check("call.json")          # servicecheck JSON, text, or a recogniser's output
+from servicecheck import Checker, load_pack
+checker = Checker(load_pack("bank-cn"))
+report = checker.check("call.json")          # servicecheck JSON, text, or a recogniser's output
 
-    transcript = read_transcript("funasr.json", role_map={1: "agent", 0: "customer"})
+transcript = read_transcript("funasr.json", role_map={1: "agent", 0: "customer"})
 """
 
 __version__ = "0.2.0"

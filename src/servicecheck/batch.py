@@ -169,7 +169,7 @@ def _context() -> multiprocessing.context.BaseContext:
         if "fork" in methods:
             return multiprocessing.get_context("fork")
         raise RuntimeError(
-            f"check_many(workers>1) from {main_file}: the script has no `if __name__ == \"__main__\":` "
+            f'check_many(workers>1) from {main_file}: the script has no `if __name__ == "__main__":` '
             "guard, and on this platform every worker process would run the whole script again; "
             "put the script's work under that guard (see docs/inputs.md, 'Worker processes')"
         )
@@ -241,7 +241,9 @@ def run_batch(
                 # A worker died (killed, out of memory). Nothing is lost: this chunk and everything
                 # after it is checked here, in this process.
                 if not warned:
-                    warnings.warn("a worker process died; checking the rest in this process", RuntimeWarning)
+                    warnings.warn(
+                        "a worker process died; checking the rest in this process", RuntimeWarning, stacklevel=2
+                    )
                 broken = warned = True
                 for index, item in chunk:
                     yield check_one(checker, item, index)

@@ -55,7 +55,14 @@ _validate_finding = Finding.__pydantic_validator__.validate_python
 _validate_token = Token.__pydantic_validator__.validate_python
 _validate_stage_result = StageResult.__pydantic_validator__.validate_python
 
-_METHOD_LABEL = {"exact": "精确", "regex": "正则", "tokens": "词序列", "pinyin": "拼音同音", "fuzzy": "模糊", "plugin": "插件"}
+_METHOD_LABEL = {
+    "exact": "精确",
+    "regex": "正则",
+    "tokens": "词序列",
+    "pinyin": "拼音同音",
+    "fuzzy": "模糊",
+    "plugin": "插件",
+}
 
 
 class Checker:
@@ -382,7 +389,7 @@ class Checker:
                 if last < len(text) and not only_punctuation(text[last:]):
                     return []
         verdicts: dict[Candidate, tuple[Optional[str], list[str]]] = {}
-        rules = {candidate: rule for candidate, rule in candidates}
+        rules = dict(candidates)
 
         def accepted(candidate: Candidate) -> bool:
             found = verdicts.get(candidate)
@@ -419,8 +426,10 @@ class Checker:
         for candidate in sorted(self._models.candidates(view, rules), key=lambda c: (-c.similarity, c.start)):
             rule = by_index[candidate.rule]
             stage_taken = taken.get(rule.stage_id)
-            if rule.rule.model.mode == "fallback" and stage_taken is not None and any(
-                h[1].stage_id == rule.stage_id and h[1].rule.model is None for h in hits
+            if (
+                rule.rule.model.mode == "fallback"
+                and stage_taken is not None
+                and any(h[1].stage_id == rule.stage_id and h[1].rule.model is None for h in hits)
             ):
                 continue
             if stage_taken is not None and stage_taken.overlaps(candidate.start, candidate.end):
@@ -482,7 +491,9 @@ class Checker:
         method = candidate.method
         review = False
         if method == "model" and self._models is not None:
-            explanation = self._models.explanation(rule, view.norm[candidate.start : candidate.end], candidate.similarity)
+            explanation = self._models.explanation(
+                rule, view.norm[candidate.start : candidate.end], candidate.similarity
+            )
             review = rule.rule.model.mode == "review"
         else:
             explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"

@@ -32,16 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="check transcripts and print reports")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="transcripts in any input format (docs/inputs.md); - for stdin")
+    check.add_argument(
+        "paths", nargs="+", metavar="PATH", help="transcripts in any input format (docs/inputs.md); - for stdin"
+    )
     check.add_argument("--pack", default="bank-cn", help="built-in pack id or a pack YAML file")
     check.add_argument(
-        "--format", choices=("json", "jsonl", "table", "csv"), default="json",
+        "--format",
+        choices=("json", "jsonl", "table", "csv"),
+        default="json",
         help="table ends with a batch summary when there is more than one call; csv: one row per finding",
     )
     check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
-    check.add_argument("--output", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)")
     check.add_argument(
-        "--summary", type=Path, default=None, metavar="FILE",
+        "--output", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)"
+    )
+    check.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="FILE",
         help="also write one CSV row per call (score, verdict, failed items, errors); with --format csv "
         "and --output the default is <output stem>.calls.csv beside it",
     )
@@ -93,15 +102,27 @@ def _input_options(command: argparse.ArgumentParser) -> None:
         "--input-format", choices=FORMATS, default="auto", help="input format (default: from suffix and content)"
     )
     command.add_argument(
-        "--role-map", action="append", default=[], metavar="ID=ROLE,…",
+        "--role-map",
+        action="append",
+        default=[],
+        metavar="ID=ROLE,…",
         help="recogniser channel or speaker ids to roles, e.g. 0=agent,1=customer",
     )
     command.add_argument("--role", action="append", default=[], metavar="LABEL=ROLE", help="extra speaker label")
     command.add_argument("--no-merge", action="store_true", help="keep each recogniser fragment an utterance")
-    command.add_argument("--merge-gap", type=float, default=None, metavar="SECONDS",
-                         help="merge a speaker's fragments at most this far apart (default: the pack's, 2)")
-    command.add_argument("--time-unit", choices=("s", "ms"), default=None,
-                         help="unit of start/end in servicecheck JSON and text (default: seconds, checked)")
+    command.add_argument(
+        "--merge-gap",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="merge a speaker's fragments at most this far apart (default: the pack's, 2)",
+    )
+    command.add_argument(
+        "--time-unit",
+        choices=("s", "ms"),
+        default=None,
+        help="unit of start/end in servicecheck JSON and text (default: seconds, checked)",
+    )
 
 
 def _role_map(args: argparse.Namespace):
@@ -272,9 +293,17 @@ def _run_explain(args: argparse.Namespace) -> int:
             table(
                 ["kept", "stage", "rule", "method", "span", "text", "sim", "lexicons", "reason"],
                 [
-                    ["✓" if r["kept"] else "✗", r["stage"], r["rule"], r["method"], f"{r['start']}-{r['end']}",
-                     r["text"], f"{r['similarity']:.2f}",
-                     " ".join(f"{name}={word}" for name, word in r["lexicons"].items()), r["reason"]]
+                    [
+                        "✓" if r["kept"] else "✗",
+                        r["stage"],
+                        r["rule"],
+                        r["method"],
+                        f"{r['start']}-{r['end']}",
+                        r["text"],
+                        f"{r['similarity']:.2f}",
+                        " ".join(f"{name}={word}" for name, word in r["lexicons"].items()),
+                        r["reason"],
+                    ]
                     for r in rows
                 ],
             )

@@ -16,12 +16,37 @@ from .model import Report
 from .summary import agent_of
 
 FINDING_COLUMNS = (
-    "transcript_id", "agent_id", "utterance_index", "speaker", "time", "stage", "rule_id", "kind",
-    "severity", "start", "end", "text", "message", "suggestion", "needs_review",
+    "transcript_id",
+    "agent_id",
+    "utterance_index",
+    "speaker",
+    "time",
+    "stage",
+    "rule_id",
+    "kind",
+    "severity",
+    "start",
+    "end",
+    "text",
+    "message",
+    "suggestion",
+    "needs_review",
 )
 CALL_COLUMNS = (
-    "transcript_id", "agent_id", "score", "passed", "vetoed", "pass_mark", "hits", "violations",
-    "missing", "needs_review", "failed_items", "source", "line", "error",
+    "transcript_id",
+    "agent_id",
+    "score",
+    "passed",
+    "vetoed",
+    "pass_mark",
+    "hits",
+    "violations",
+    "missing",
+    "needs_review",
+    "failed_items",
+    "source",
+    "line",
+    "error",
 )
 
 
@@ -67,8 +92,13 @@ def call_row(result: Union[Report, RecordError], pass_mark: Optional[float] = No
     """One call's verdict, its counts and the scorecard items that cost it points (``opening -10``,
     ``forbidden veto``); for a record that could not be checked, where it was and the error."""
     if isinstance(result, RecordError):
-        return {"transcript_id": result.transcript_id, "source": result.source, "line": result.line,
-                "error": result.error, "pass_mark": pass_mark}
+        return {
+            "transcript_id": result.transcript_id,
+            "source": result.source,
+            "line": result.line,
+            "error": result.error,
+            "pass_mark": pass_mark,
+        }
     counts = {"hit": 0, "violation": 0, "missing": 0}
     for finding in result.findings:
         counts[finding.kind] += 1

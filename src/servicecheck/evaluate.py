@@ -184,7 +184,9 @@ class _Corpus:
         """The dialogue with ``ident`` and its line; ValueError when there is not exactly one."""
         found = self.where.get(ident, [])
         if not found:
-            unreadable = f" ({len(self.unreadable)} unreadable line(s): {self.unreadable[:5]})" if self.unreadable else ""
+            unreadable = (
+                f" ({len(self.unreadable)} unreadable line(s): {self.unreadable[:5]})" if self.unreadable else ""
+            )
             raise ValueError(f"dialogue id {ident!r} is not in {self.path}{unreadable}")
         if len(found) > 1:
             lines = ", ".join(str(line) for _, line in found)
@@ -200,9 +202,19 @@ def _referenced(row: dict, labels_file: Path, line: int, corpora: dict[Path, _Co
     source = str(labels_file)
     file, ident = row.get("file"), row.get("id")
     if not isinstance(file, str) or not file:
-        return GoldRow(None, line, source, InputError("file must be the path of a JSONL corpus", source=source, line=line, field="file"))
+        return GoldRow(
+            None,
+            line,
+            source,
+            InputError("file must be the path of a JSONL corpus", source=source, line=line, field="file"),
+        )
     if ident is None:
-        return GoldRow(None, line, source, InputError("a labels row needs the id of its dialogue", source=source, line=line, field="id"))
+        return GoldRow(
+            None,
+            line,
+            source,
+            InputError("a labels row needs the id of its dialogue", source=source, line=line, field="id"),
+        )
     path = Path(file) if Path(file).is_absolute() else labels_file.parent / file
     try:
         corpus = corpora.get(path) or corpora.setdefault(path, _Corpus(path))
@@ -230,7 +242,9 @@ def read_gold(path: str | Path) -> Iterable[GoldRow]:
             try:
                 row = json.loads(raw.decode("utf-8-sig"))
             except (ValueError, UnicodeDecodeError) as exc:
-                yield GoldRow(None, number, str(path), InputError(f"invalid JSON: {exc}", source=str(path), line=number))
+                yield GoldRow(
+                    None, number, str(path), InputError(f"invalid JSON: {exc}", source=str(path), line=number)
+                )
                 continue
             if isinstance(row, dict) and "file" in row and "utterances" not in row:
                 yield _referenced(row, labels_file, number, corpora)
@@ -250,9 +264,7 @@ def _stage_of(label: Any, where: str) -> str:
     return stage
 
 
-def evaluate(
-    checker: Checker, gold: Iterable[GoldRow | tuple[dict, int]], source: str = "<gold>"
-) -> Evaluation:
+def evaluate(checker: Checker, gold: Iterable[GoldRow | tuple[dict, int]], source: str = "<gold>") -> Evaluation:
     """Check every gold call and count findings against its labels, per stage, at utterance and
     span level. Rows with an error are listed in ``row_errors``; the others are scored."""
     pack_stages = {s.id: s.enabled for s in checker.pack.stages}
@@ -321,7 +333,9 @@ def _score_call(
         if finding.rule_id not in known_rules or finding.utterance_index is None:
             continue
         result.rule_hits[finding.rule_id] += 1
-        predicted[(finding.utterance_index, finding.stage)].append((finding.start or 0, finding.end or 0, finding.rule_id))
+        predicted[(finding.utterance_index, finding.stage)].append(
+            (finding.start or 0, finding.end or 0, finding.rule_id)
+        )
 
     for key in set(gold_spans) | set(predicted):
         _count(result, transcript.id, texts, key, gold_spans.get(key, []), predicted.get(key, []))
@@ -388,15 +402,26 @@ def evaluation_table(result: Evaluation, show_errors: int | None = 50) -> str:
         kappa = level == "utterance"
         extra = [""] if kappa else []
         body = list(rows(level_table, kappa))
-        body.append(["micro", micro.tp, micro.fp, micro.fn, f"{micro.precision:.3f}", f"{micro.recall:.3f}", f"{micro.f1:.3f}", *extra])
+        body.append(
+            [
+                "micro",
+                micro.tp,
+                micro.fp,
+                micro.fn,
+                f"{micro.precision:.3f}",
+                f"{micro.recall:.3f}",
+                f"{micro.f1:.3f}",
+                *extra,
+            ]
+        )
         body.append(["macro", "", "", "", "", "", f"{result.macro_f1(level):.3f}", *extra])
         headers = ["stage", "tp", "fp", "fn", "P", "R", "F1"] + (["kappa"] if kappa else [])
-        title = f"{level}-level ({result.calls} calls)" + ("; kappa: pack vs gold on stage presence per call" if kappa else "")
+        title = f"{level}-level ({result.calls} calls)" + (
+            "; kappa: pack vs gold on stage presence per call" if kappa else ""
+        )
         parts.append(title + "\n" + table(headers, body))
     never = [r for r in result.rules if not result.rule_hits.get(r)]
-    parts.append(
-        "hits per rule\n" + table(["rule", "hits"], [[r, result.rule_hits.get(r, 0)] for r in result.rules])
-    )
+    parts.append("hits per rule\n" + table(["rule", "hits"], [[r, result.rule_hits.get(r, 0)] for r in result.rules]))
     if never:
         parts.append("rules that never fired: " + ", ".join(never))
     if result.errors and show_errors:

@@ -40,7 +40,7 @@ def render_text(transcript: Transcript, report: Report) -> str:
                 continue  # nested or overlapping: the outer mark is shown
             label = ("!" if f.kind != "hit" else "") + f.stage + ("?" if f.needs_review else "")
             out.append(utterance.text[cursor : f.start])
-            out.append(f"[{utterance.text[f.start:f.end]}|{label}]")
+            out.append(f"[{utterance.text[f.start : f.end]}|{label}]")
             cursor = f.end
         out.append(utterance.text[cursor:])
         lines.append(f"{index:>3} {utterance.speaker:<8} {''.join(out)}")

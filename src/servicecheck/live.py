@@ -66,16 +66,15 @@ class _Owed:
 def _decided(rule) -> bool:
     """Whether a rule's hits in an utterance are final when the utterance is (no window but ``first``)."""
     window = rule.window
-    return window is None or (
-        window.last is None and window.first_seconds is None and window.last_seconds is None
-    )
+    return window is None or (window.last is None and window.first_seconds is None and window.last_seconds is None)
 
 
 class LiveSession:
     """One call in progress. Not thread-safe; one per call. See the module docstring."""
 
-    def __init__(self, checker: "Checker", transcript_id: str = "live", channel: str = "phone",
-                 metadata: Optional[dict] = None) -> None:
+    def __init__(
+        self, checker: "Checker", transcript_id: str = "live", channel: str = "phone", metadata: Optional[dict] = None
+    ) -> None:
         self.checker = checker
         self.transcript_id = transcript_id
         self.channel = channel
@@ -146,13 +145,15 @@ class LiveSession:
         if speaker in checker._matched_speakers:
             view, candidates = checker._matched([utterance.text])[utterance.text]
             # Provisional totals: this utterance is the last so far, and the call end is unknown.
-            position = Position(index, index + 1, speaker_index, speaker_index + 1, utterance.start,
-                                self._call_start, None)
+            position = Position(
+                index, index + 1, speaker_index, speaker_index + 1, utterance.start, self._call_start, None
+            )
             for candidate, rule, notes in checker._utterance_hits(view, candidates, speaker, position):
                 if _decided(rule):
                     stages.add(rule.stage_id)
-                    findings.append(checker._finding(view, candidate, rule, notes, index, speaker, offset,
-                                                     utterance.start))
+                    findings.append(
+                        checker._finding(view, candidate, rule, notes, index, speaker, offset, utterance.start)
+                    )
         self._stages[index] = stages
         self._seen_stages |= stages
         norm = view.norm if view is not None else checker.normalizer.norm(utterance.text)
@@ -172,8 +173,9 @@ class LiveSession:
 
     def transcript(self) -> Transcript:
         """The call so far: its final utterances."""
-        return Transcript(id=self.transcript_id, channel=self.channel, utterances=tuple(self.utterances),
-                          metadata=self.metadata)
+        return Transcript(
+            id=self.transcript_id, channel=self.channel, utterances=tuple(self.utterances), metadata=self.metadata
+        )
 
     def finish(self) -> Report:
         """The report of the whole call: exactly ``checker.check(session.transcript())``."""
@@ -196,13 +198,32 @@ class LiveSession:
                 if counted is not None and counted + 1 >= window.first:
                     due = utterance.end if utterance.end is not None else (utterance.start or 0.0)
                     self._seen_stages.add(f"done:{key}")
-                    self._raise(Alert(key, "missing_stage", check.id, stage, due,
-                                      f"{check.message}：前 {window.first} 句未出现「{stage}」", index), raised)
+                    self._raise(
+                        Alert(
+                            key,
+                            "missing_stage",
+                            check.id,
+                            stage,
+                            due,
+                            f"{check.message}：前 {window.first} 句未出现「{stage}」",
+                            index,
+                        ),
+                        raised,
+                    )
             elif window.first_seconds is not None and self._call_start is not None:
                 self._seen_stages.add(f"done:{key}")
-                self._raise(Alert(key, "missing_stage", check.id, stage, self._call_start + window.first_seconds,
-                                  f"{check.message}：开始 {window.first_seconds:g} 秒内未出现「{stage}」", index),
-                            raised)
+                self._raise(
+                    Alert(
+                        key,
+                        "missing_stage",
+                        check.id,
+                        stage,
+                        self._call_start + window.first_seconds,
+                        f"{check.message}：开始 {window.first_seconds:g} 秒内未出现「{stage}」",
+                        index,
+                    ),
+                    raised,
+                )
 
     def _meets(self, requirement, speaker: str, norm: str, stages: set[str]) -> bool:
         if requirement.stage and requirement.stage in stages and requirement.speaker in ("any", speaker):
@@ -218,8 +239,11 @@ class LiveSession:
         if trigger.stage and trigger.stage in stages:
             return True
         if trigger.phrases:
-            cancels = [(e - n + 1, e + 1) for e, (n, _) in self._phrase_list(trigger.unless).scan(norm)] \
-                if trigger.unless else []
+            cancels = (
+                [(e - n + 1, e + 1) for e, (n, _) in self._phrase_list(trigger.unless).scan(norm)]
+                if trigger.unless
+                else []
+            )
             for end, (length, _) in self._phrase_list(trigger.phrases).scan(norm):
                 start = end - length + 1
                 if not any(cs < end + 1 and start < ce for cs, ce in cancels):
@@ -244,8 +268,10 @@ class LiveSession:
                 alert = self._pending[key]
                 if alert.due == PENDING:  # the window closes with this utterance
                     due = utterance.end if utterance.end is not None else (utterance.start or 0.0)
-                    self._raise(Alert(key, alert.kind, alert.check_id, alert.stage, due, alert.message,
-                                      alert.utterance_index), raised)
+                    self._raise(
+                        Alert(key, alert.kind, alert.check_id, alert.stage, due, alert.message, alert.utterance_index),
+                        raised,
+                    )
                 continue
             still.append(owed)
         self._owed = still
@@ -254,8 +280,11 @@ class LiveSession:
                 continue
             first = index if check.include_trigger_utterance else index + 1
             last = index + check.within_utterances if check.within_utterances is not None else None
-            deadline = (utterance.start + check.within_seconds
-                        if check.within_seconds is not None and utterance.start is not None else None)
+            deadline = (
+                utterance.start + check.within_seconds
+                if check.within_seconds is not None and utterance.start is not None
+                else None
+            )
             owed = _Owed(check, index, last, deadline, list(range(len(check.then))))
             if first == index:
                 owed.unmet = [n for n in owed.unmet if not self._meets(check.then[n], speaker, norm, stages)]
@@ -266,8 +295,18 @@ class LiveSession:
             if last is not None and index >= last:
                 due = utterance.end if utterance.end is not None else (utterance.start or 0.0)
             key = f"{check.id}@{index}"
-            self._raise(Alert(key, "conditional", check.id, check.stage, due,
-                              f"{check.message or check.id}：第 {index} 句后需要「{names}」", index), raised)
+            self._raise(
+                Alert(
+                    key,
+                    "conditional",
+                    check.id,
+                    check.stage,
+                    due,
+                    f"{check.message or check.id}：第 {index} 句后需要「{names}」",
+                    index,
+                ),
+                raised,
+            )
             self._owed.append(owed)
 
     def _silence_alerts(self, index, speaker, norm, utterance, raised) -> None:
@@ -281,8 +320,21 @@ class LiveSession:
             return
         for check in self._silences:
             limit = check.max_seconds
-            if (check.hold_max_seconds is not None and self._last_agent == index
-                    and self._phrase_list(check.hold_phrases).scan(norm)):
+            if (
+                check.hold_max_seconds is not None
+                and self._last_agent == index
+                and self._phrase_list(check.hold_phrases).scan(norm)
+            ):
                 limit = check.hold_max_seconds
-            self._raise(Alert(check.id, "silence", check.id, None, self._latest_end + limit,
-                              f"{check.message}：已静默超过 {limit:g} 秒", index), raised)
+            self._raise(
+                Alert(
+                    check.id,
+                    "silence",
+                    check.id,
+                    None,
+                    self._latest_end + limit,
+                    f"{check.message}：已静默超过 {limit:g} 秒",
+                    index,
+                ),
+                raised,
+            )

@@ -272,8 +272,4 @@ class Report(_Frozen):
         return True
 
     def findings_of(self, kind: Optional[str] = None, stage: Optional[str] = None) -> list[Finding]:
-        return [
-            f
-            for f in self.findings
-            if (kind is None or f.kind == kind) and (stage is None or f.stage == stage)
-        ]
+        return [f for f in self.findings if (kind is None or f.kind == kind) and (stage is None or f.stage == stage)]

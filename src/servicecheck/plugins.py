@@ -164,8 +164,11 @@ def plugin_problems(pack: Any) -> list[tuple[tuple, str]]:
             if cls is None:
                 installed = matcher_names()
                 problems.append(
-                    ((*loc, "name"), f"no matcher plugin {rule.plugin.name!r} is installed"
-                     f"{suggest(rule.plugin.name, installed)} (installed: {', '.join(installed) or 'none'})")
+                    (
+                        (*loc, "name"),
+                        f"no matcher plugin {rule.plugin.name!r} is installed"
+                        f"{suggest(rule.plugin.name, installed)} (installed: {', '.join(installed) or 'none'})",
+                    )
                 )
                 continue
             try:
@@ -179,7 +182,10 @@ def plugin_problems(pack: Any) -> list[tuple[tuple, str]]:
         if cls is None:
             known = check_types() + check_names()
             problems.append(
-                (("checks", c, "type"), f"unknown check type {check.type!r}{suggest(check.type, known)} (types: {', '.join(known)})")
+                (
+                    ("checks", c, "type"),
+                    f"unknown check type {check.type!r}{suggest(check.type, known)} (types: {', '.join(known)})",
+                )
             )
             continue
         try:
@@ -232,13 +238,15 @@ def extend_json_schema(schema: dict) -> dict:
         cls = matcher_plugin(name)
         if cls is None:
             continue
-        matchers.append({
-            "type": "object",
-            "title": f"matcher plugin {name}",
-            "properties": {"name": {"const": name}, "options": _model_schema(cls.Options, defs)},
-            "required": ["name"],
-            "additionalProperties": False,
-        })
+        matchers.append(
+            {
+                "type": "object",
+                "title": f"matcher plugin {name}",
+                "properties": {"name": {"const": name}, "options": _model_schema(cls.Options, defs)},
+                "required": ["name"],
+                "additionalProperties": False,
+            }
+        )
     if matchers and "PluginRef" in defs:
         defs["PluginRef"] = {"oneOf": matchers, "description": defs["PluginRef"].get("description", "")}
     base = defs.get("PluginCheck", {})

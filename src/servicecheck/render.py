@@ -50,8 +50,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Seque
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            " " * (w - display_width(c)) + c if i in right else pad(c, w)
-            for i, (c, w) in enumerate(zip(cells, widths))
+            " " * (w - display_width(c)) + c if i in right else pad(c, w) for i, (c, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
     lines = [line(headers), "  ".join("-" * w for w in widths)]
@@ -345,5 +344,9 @@ def summary_blocks(summary: "BatchSummary", top: int = 10, agents: int = 20, wor
 
 
 def _example(example) -> str:
-    where = example.transcript_id if example.utterance_index is None else f"{example.transcript_id}@{example.utterance_index}"
+    where = (
+        example.transcript_id
+        if example.utterance_index is None
+        else f"{example.transcript_id}@{example.utterance_index}"
+    )
     return clip(f"{where} {example.text}".strip(), 40)

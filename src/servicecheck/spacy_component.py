@@ -167,8 +167,15 @@ class ServiceCheckComponent:
     ``pack`` may name a YAML file that no longer exists) and then restores the saved pack in
     ``from_disk``."""
 
-    def __init__(self, nlp: Language, name: str = FACTORY, *, pack: str = "bank-cn", speaker: str = "agent",
-                 spans_key: str = SPANS_KEY) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = FACTORY,
+        *,
+        pack: str = "bank-cn",
+        speaker: str = "agent",
+        spans_key: str = SPANS_KEY,
+    ) -> None:
         if speaker not in ("agent", "customer", "other"):
             raise ValueError(f"speaker must be agent, customer or other, not {speaker!r}")
         self.name = name
@@ -206,8 +213,13 @@ class ServiceCheckComponent:
             if finding.start == finding.end:
                 continue  # nothing to mark
             base = offsets[finding.utterance_index]
-            span = doc.char_span(base + finding.start, base + finding.end, label=finding.stage,
-                                 alignment_mode="expand", span_id=ID_PREFIX + str(index))
+            span = doc.char_span(
+                base + finding.start,
+                base + finding.end,
+                label=finding.stage,
+                alignment_mode="expand",
+                span_id=ID_PREFIX + str(index),
+            )
             if span is not None:
                 spans.append(span)
         doc.spans[self.spans_key] = spans

@@ -124,7 +124,6 @@ _FINDINGS_COLUMN = "findings"
 _STRUCTURED_FIELDS = ("id", "channel", "utterances", "metadata")
 
 
-
 # -- schemas ------------------------------------------------------------------------------------------
 def _spark_type(kind: str) -> Any:
     from pyspark.sql import types as T
@@ -171,9 +170,7 @@ def reports_schema() -> "StructType":
     from pyspark.sql import types as T
 
     finding = _struct(_FINDING_FIELDS)
-    return T.StructType(
-        [*scores_schema().fields, T.StructField(_FINDINGS_COLUMN, T.ArrayType(finding, False), False)]
-    )
+    return T.StructType([*scores_schema().fields, T.StructField(_FINDINGS_COLUMN, T.ArrayType(finding, False), False)])
 
 
 def _arrow_type(kind: str) -> "pa.DataType":
@@ -320,9 +317,7 @@ def _check_batches(
                 for name in _STRUCTURED_FIELDS
                 if f"_sc_{name}" in names
             }
-            records = [
-                ({name: values[i] for name, values in columns.items()}, None) for i in range(batch.num_rows)
-            ]
+            records = [({name: values[i] for name, values in columns.items()}, None) for i in range(batch.num_rows)]
         rows = []
         for structured, text in records:
             data: Any = None
@@ -352,9 +347,7 @@ def _check_batches(
         if keep:
             kept = [batch.column(names.index(c)) for c in keep_columns]
             fields = [pa.field(keep[i], kept[i].type) for i in range(len(keep))]
-            out = pa.RecordBatch.from_arrays(
-                [*kept, *out.columns], schema=pa.schema([*fields, *out.schema])
-            )
+            out = pa.RecordBatch.from_arrays([*kept, *out.columns], schema=pa.schema([*fields, *out.schema]))
         yield out
 
 

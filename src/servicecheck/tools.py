@@ -12,13 +12,18 @@ from pathlib import Path
 def add_tool_commands(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="precision/recall/F1 of a pack against gold labels")
     evaluate.add_argument(
-        "gold", type=Path, metavar="GOLD.jsonl", help="calls with labels, or labels rows naming dialogues in a corpus file"
+        "gold",
+        type=Path,
+        metavar="GOLD.jsonl",
+        help="calls with labels, or labels rows naming dialogues in a corpus file",
     )
     evaluate.add_argument("--pack", default="bank-cn")
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     evaluate.add_argument("--errors", type=int, default=50, help="false positives/negatives to list in a table")
     evaluate.add_argument(
-        "--compare", default=None, metavar="PACK",
+        "--compare",
+        default=None,
+        metavar="PACK",
         help="a second pack: per-stage P/R/F1 of both side by side (a pack with model rules is "
         "always shown with and without them)",
     )
@@ -110,4 +115,10 @@ def run_packs(args: argparse.Namespace) -> int:
     return 0
 
 
-TOOL_RUNNERS = {"packs": run_packs, "eval": run_eval, "lint": run_lint, "labelstudio": run_labelstudio, "train": run_train}
+TOOL_RUNNERS = {
+    "packs": run_packs,
+    "eval": run_eval,
+    "lint": run_lint,
+    "labelstudio": run_labelstudio,
+    "train": run_train,
+}

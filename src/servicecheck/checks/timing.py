@@ -8,8 +8,8 @@ from __future__ import annotations
 import heapq
 from typing import Optional
 
-from ..text.chars import count_content, strip_punctuation
 from ..model import elapsed
+from ..text.chars import count_content, strip_punctuation
 from .base import CheckContext, seconds
 
 

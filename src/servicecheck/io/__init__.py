@@ -256,7 +256,9 @@ def read_transcript(
     if isinstance(path_or_obj, (dict, list)):
         where = source
         if format in ("vtt", "srt", "text"):
-            raise InputError(f"format {format!r} is read from text, not from a {type(path_or_obj).__name__}", source=where)
+            raise InputError(
+                f"format {format!r} is read from text, not from a {type(path_or_obj).__name__}", source=where
+            )
         records = list(Converter(format, options, where, default_id or source or "transcript")(path_or_obj, None))  # type: ignore[arg-type]
     else:
         records = list(iter_records(path_or_obj, format=format, options=options))

@@ -34,7 +34,7 @@ class Converter:
             if detected is None:
                 error = InputError(
                     f"not a format servicecheck recognises ({describe_json(data)}); expected servicecheck "
-                    f"JSON ({{\"id\", \"utterances\": [...]}}) or a recogniser's output "
+                    f'JSON ({{"id", "utterances": [...]}}) or a recogniser\'s output '
                     f"({', '.join(RECOGNISER_FORMATS)}): name it with --input-format / format=",
                     source=self.source,
                     line=line,

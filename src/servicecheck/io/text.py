@@ -21,9 +21,7 @@ _HEADER = re.compile(r"^#\s*(id|channel)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
 _UTTERANCE_FIELD = re.compile(r"^utterances\[(\d+)\]")
 
 
-def parse_text(
-    text: str, source: str, role_map: RoleMap, default_id: str, time_unit: Optional[str] = None
-) -> Record:
+def parse_text(text: str, source: str, role_map: RoleMap, default_id: str, time_unit: Optional[str] = None) -> Record:
     header: dict[str, str] = {}
     utterances = []
     line_numbers: list[int] = []  # source line of each utterance, for validation errors

@@ -104,9 +104,7 @@ def _region_labels(result: dict, texts: list[str], where: str, report: ImportRep
         raise _Reject(f"paragraphlabels {stages!r} is not a list of stage names")
     first, last = _index(value.get("start"), "paragraph"), _index(value.get("end"), "paragraph")
     if first != last:
-        raise _Reject(
-            f"spans paragraphs {first} to {last}; a label lies within one utterance: split the region"
-        )
+        raise _Reject(f"spans paragraphs {first} to {last}; a label lies within one utterance: split the region")
     if not 0 <= first < len(texts):
         raise _Reject(f"paragraph {first} is not in the call ({len(texts)} utterances)")
     text = texts[first]
@@ -155,16 +153,25 @@ def _annotation_labels(
     for utterance, start, end, stage in sorted(spans):
         text = texts[utterance][start:end]
         if speakers[utterance] != "agent":
-            report.warnings.append(f"{where}: {stage} label {text!r} on a {speakers[utterance]!r} utterance ({utterance})")
+            report.warnings.append(
+                f"{where}: {stage} label {text!r} on a {speakers[utterance]!r} utterance ({utterance})"
+            )
         labels.append(
-            {"stage": stage, "utterance": utterance, "text": text, "occurrence": _occurrence(texts[utterance], text, start)}
+            {
+                "stage": stage,
+                "utterance": utterance,
+                "text": text,
+                "occurrence": _occurrence(texts[utterance], text, start),
+            }
         )
     return labels
 
 
 def _latest(annotations: list[tuple[int, dict]]) -> tuple[int, dict]:
     """The annotation saved last (``updated_at``, else ``created_at``; ties: later in the export)."""
-    return max(annotations, key=lambda pair: (str(pair[1].get("updated_at") or pair[1].get("created_at") or ""), pair[0]))
+    return max(
+        annotations, key=lambda pair: (str(pair[1].get("updated_at") or pair[1].get("created_at") or ""), pair[0])
+    )
 
 
 def _choose(annotations: list[tuple[int, dict]], choose: str, where: str, report: ImportReport) -> tuple[int, dict]:

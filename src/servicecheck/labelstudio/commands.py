@@ -30,7 +30,9 @@ def add_labelstudio_command(commands: argparse._SubParsersAction) -> None:
     read = sub.add_parser("import", help="a Label Studio JSON export as gold calls (LABELING.md)")
     read.add_argument("export", type=Path, metavar="EXPORT.json")
     read.add_argument("-o", "--output", type=Path, required=True, metavar="GOLD.jsonl")
-    read.add_argument("--choose", choices=("latest", "ground_truth"), default="latest", help="which annotation of a task")
+    read.add_argument(
+        "--choose", choices=("latest", "ground_truth"), default="latest", help="which annotation of a task"
+    )
     read.add_argument("--from-name", help="read only this ParagraphLabels control (default: any)")
 
     agree = sub.add_parser("agreement", help="Cohen's kappa per stage between two annotators of the same tasks")
@@ -92,7 +94,10 @@ def _read_export(path: Path) -> list[Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"not a Label Studio JSON export: {exc}", source=str(path)) from None
     if not isinstance(export, list):
-        raise InputError("not a Label Studio JSON export: expected a list of tasks (export as JSON, not JSON-MIN or CSV)", source=str(path))
+        raise InputError(
+            "not a Label Studio JSON export: expected a list of tasks (export as JSON, not JSON-MIN or CSV)",
+            source=str(path),
+        )
     return export
 
 
@@ -106,7 +111,9 @@ def run_import(args: argparse.Namespace) -> int:
     for line in report.repaired + report.warnings:
         _say(f"{args.export}: note: {line}")
     if not calls:
-        _say(f"{args.export}: no task with a usable annotation ({report.tasks} task(s), {report.cancelled} cancelled annotation(s))")
+        _say(
+            f"{args.export}: no task with a usable annotation ({report.tasks} task(s), {report.cancelled} cancelled annotation(s))"
+        )
         return 2
     with open(args.output, "w", encoding="utf-8") as out:
         for call in calls:
@@ -144,7 +151,9 @@ def run_agreement(args: argparse.Namespace) -> int:
     ]
     title = f"annotator agreement on stage presence ({result.calls} calls with two annotations"
     title += f"; {result.more_than_two} had more, first two compared)" if result.more_than_two else ")"
-    sys.stdout.write(title + "\n" + table(["stage", "both", "1st only", "2nd only", "neither", "kappa", "note"], rows) + "\n")
+    sys.stdout.write(
+        title + "\n" + table(["stage", "both", "1st only", "2nd only", "neither", "kappa", "note"], rows) + "\n"
+    )
     return 0
 
 

@@ -29,7 +29,9 @@ def labeling_config(pack: Union[Pack, str, Any]) -> str:
     utterances as a dialogue (``nameKey="speaker"`` so paragraphs are utterances unchanged)."""
     pack = pack if isinstance(pack, Pack) else load_pack(pack)
     labels = "\n".join(
-        f"    <Label value={quoteattr(stage.id)} hint={quoteattr(stage.name)}/>" for stage in pack.stages if stage.enabled
+        f"    <Label value={quoteattr(stage.id)} hint={quoteattr(stage.name)}/>"
+        for stage in pack.stages
+        if stage.enabled
     )
     return (
         "<View>\n"
@@ -83,7 +85,9 @@ def regions_from_labels(utterances: Sequence[Any], labels: Iterable[dict], prefi
             raise ValueError(f"label {n}: no text")
         start = find_occurrence(texts[index], phrase, int(label.get("occurrence", 0)))
         if start < 0:
-            raise ValueError(f"label {n}: {phrase!r} (occurrence {label.get('occurrence', 0)}) not in utterance {index}")
+            raise ValueError(
+                f"label {n}: {phrase!r} (occurrence {label.get('occurrence', 0)}) not in utterance {index}"
+            )
         regions.append(region(index, start, start + len(phrase), phrase, label["stage"], f"{prefix}{n}"))
     return regions
 
@@ -106,7 +110,14 @@ def prediction(checker: Checker, transcript: Transcript) -> dict[str, Any]:
         seen.add(key)
         text = transcript.utterances[finding.utterance_index].text[finding.start : finding.end]
         result.append(
-            region(finding.utterance_index, finding.start, finding.end or finding.start, text, finding.stage, f"p{len(result)}")
+            region(
+                finding.utterance_index,
+                finding.start,
+                finding.end or finding.start,
+                text,
+                finding.stage,
+                f"p{len(result)}",
+            )
         )
     version = f"{checker.pack.id} {checker.pack.version} {checker.pack_hash}"
     return {"model_version": version, "result": result}
@@ -136,9 +147,7 @@ def export_tasks(
             if utterance.end is not None:
                 paragraph["end"] = utterance.end
             paragraphs.append(paragraph)
-        task: dict[str, Any] = {
-            "data": {"call_id": transcript.id, "channel": transcript.channel, DATA_KEY: paragraphs}
-        }
+        task: dict[str, Any] = {"data": {"call_id": transcript.id, "channel": transcript.channel, DATA_KEY: paragraphs}}
         if checker is not None:
             task["predictions"] = [prediction(checker, transcript)]
         if gold and isinstance(item, dict) and isinstance(item.get("labels"), list):

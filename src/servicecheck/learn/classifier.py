@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 
 from .data import Example
 from .files import META_FILE, MODEL_FILE
+
 FORMAT = 1
 
 
@@ -66,7 +67,12 @@ class StageClassifier:
 
 
 def train(
-    examples: list[Example], labels: Sequence[str], *, name: str = "model", c: float = 4.0, summary: Optional[dict] = None
+    examples: list[Example],
+    labels: Sequence[str],
+    *,
+    name: str = "model",
+    c: float = 4.0,
+    summary: Optional[dict] = None,
 ) -> StageClassifier:
     """Fit the vectoriser on every clause and one regression per label on the clauses that speak for
     it (golden cases only for their own stage)."""
@@ -91,7 +97,7 @@ def train(
         "format": FORMAT,
         "name": name,
         "labels": list(labels),
-        "thresholds": {label: 0.5 for label in labels},
+        "thresholds": dict.fromkeys(labels, 0.5),
         "unit": "agent clause (split at ，。？！；)",
         "features": "char 1-3-gram TF-IDF (sublinear tf), logistic regression per label",
         "C": c,

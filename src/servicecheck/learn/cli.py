@@ -16,7 +16,10 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--stages", required=True, help="comma-separated stages to learn, e.g. forbidden,empathy")
     train.add_argument("-o", "--output", type=Path, default=None, metavar="DIR", help="model folder to write")
     train.add_argument(
-        "--cases", type=Path, default=None, metavar="DIR",
+        "--cases",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="golden cases to add (rules/cases/<pack>): each speaks only for its own stage",
     )
     train.add_argument("--name", default=None, help="the model's name in explanations (default: the folder name)")
@@ -67,7 +70,9 @@ def run_train(args: argparse.Namespace) -> int:
         summary = {"gold": [str(p) for p in args.gold], "calls": len(calls), "cases": len(cases)}
         model = train(examples(calls, cases), stages, name=args.name or args.output.name, c=args.c, summary=summary)
         save(model, args.output)
-        counts = ", ".join(f"{s} {n['positive']}/{n['clauses']}" for s, n in model.meta["training"]["per_label"].items())
+        counts = ", ".join(
+            f"{s} {n['positive']}/{n['clauses']}" for s, n in model.meta["training"]["per_label"].items()
+        )
         print(f"servicecheck: model written to {args.output} (positive/all clauses: {counts})", file=sys.stderr)
     return 0
 

@@ -46,7 +46,12 @@ def _pack_file(folder: Path, base: str, model: Path, stages: list[str], threshol
         "stages": [
             {
                 "id": stage,
-                "rules": [{"id": f"{stage}.model", "model": {"path": str(model), "label": stage, "threshold": threshold, "mode": "any"}}],
+                "rules": [
+                    {
+                        "id": f"{stage}.model",
+                        "model": {"path": str(model), "label": stage, "threshold": threshold, "mode": "any"},
+                    }
+                ],
             }
             for stage in stages
         ],
@@ -138,7 +143,18 @@ def cv_table(table: dict, stages: list[str]) -> str:
             continue
         for stage in stages + ["micro"]:
             counts = per_stage[stage] if stage != "micro" else Counts.total(per_stage.values())
-            rows.append([name, stage, counts.tp, counts.fp, counts.fn, f"{counts.precision:.3f}", f"{counts.recall:.3f}", f"{counts.f1:.3f}"])
+            rows.append(
+                [
+                    name,
+                    stage,
+                    counts.tp,
+                    counts.fp,
+                    counts.fn,
+                    f"{counts.precision:.3f}",
+                    f"{counts.recall:.3f}",
+                    f"{counts.f1:.3f}",
+                ]
+            )
     queue = [
         [name, stage, per_stage[stage].tp, per_stage[stage].fp]
         for name, per_stage in table.items()

@@ -44,7 +44,9 @@ class ModelRules:
             classifier = self.classifiers[rule.index]
             for (start, end), score in zip(spans, classifier.scores(pieces, ref.label)):
                 if score >= ref.threshold:
-                    out.append(Candidate(rule.index, start, end, "model", round(score, 4), f"{classifier.name}:{ref.label}"))
+                    out.append(
+                        Candidate(rule.index, start, end, "model", round(score, 4), f"{classifier.name}:{ref.label}")
+                    )
         return out
 
     def explanation(self, rule: CompiledRule, clause: str, score: float) -> str:

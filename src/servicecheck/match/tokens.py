@@ -103,7 +103,7 @@ class TokenSequence:
         if isinstance(item, _Gap):
             if first is None:  # a leading gap means nothing: start at the next item
                 return self._match(item_index + 1, position, text, tokens, steps, first)
-            for skip in range(0, item.limit + 1):
+            for skip in range(item.limit + 1):
                 if position + skip > len(tokens):
                     break
                 found = self._match(item_index + 1, position + skip, text, tokens, steps, first)

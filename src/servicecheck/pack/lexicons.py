@@ -118,8 +118,10 @@ class Lexicons:
     def _lookup(self, ref: str, chain: tuple[str, ...], loc: tuple) -> tuple[str, ...]:
         if ref not in self.raw:
             close = difflib.get_close_matches(ref, list(self.raw), n=1)
-            hint = f"; did you mean {{{close[0]}}}?" if close else (
-                "; define it under lexicons:" if self.raw else "; the pack has no lexicons"
+            hint = (
+                f"; did you mean {{{close[0]}}}?"
+                if close
+                else ("; define it under lexicons:" if self.raw else "; the pack has no lexicons")
             )
             raise LexiconError(loc, f"unknown lexicon {{{ref}}}{hint}")
         return self._resolve(ref, chain)
@@ -187,10 +189,7 @@ def expand_pack(data: dict) -> Expansion:
     out = dict(data)
     for key in ("stages", "checks"):
         if isinstance(data.get(key), list):
-            out[key] = [
-                _expand_node(item, lexicons, (key, i), expansion, None)
-                for i, item in enumerate(data[key])
-            ]
+            out[key] = [_expand_node(item, lexicons, (key, i), expansion, None) for i, item in enumerate(data[key])]
     if isinstance(out.get("stages"), list):
         for s, stage in enumerate(out["stages"]):
             if isinstance(stage, dict) and isinstance(stage.get("rules"), list):
@@ -250,10 +249,7 @@ def _expand_node(
             out[key] = _expand_regexes(value, lexicons, here, expansion, rule)
         elif key == "tokens" and isinstance(value, list):
             out[key] = [
-                [
-                    _expand_token(item, lexicons, (*here, i, j), expansion, rule)
-                    for j, item in enumerate(sequence)
-                ]
+                [_expand_token(item, lexicons, (*here, i, j), expansion, rule) for j, item in enumerate(sequence)]
                 if isinstance(sequence, list)
                 else sequence
                 for i, sequence in enumerate(value)

@@ -37,7 +37,13 @@ class LintProblem:
         return f"{self.source}: {self.level}: {at}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "where": self.where, "line": self.line, "message": self.message, "source": self.source}
+        return {
+            "level": self.level,
+            "where": self.where,
+            "line": self.line,
+            "message": self.message,
+            "source": self.source,
+        }
 
 
 _AT_LINE = re.compile(r"^(.*) \(line (\d+)\)$")
@@ -72,7 +78,7 @@ def _lint_lexicons(pack: Pack, document: _Document | None, norm, source: str) ->
         where = f"lexicons.{name}"
         line = document.line(("lexicons", name)) if document is not None else None
 
-        def add(message: str) -> None:
+        def add(message: str, where: str = where, line: int | None = line) -> None:
             problems.append(LintProblem("warning", where, message, source, line))
 
         if name not in pack._lexicons_used and name not in nested:
@@ -114,7 +120,11 @@ class _Places:
             parent = self.document.parent or "the parent pack"
             return "extends", self.document.line(("extends",)), f"inherited from {parent} {label}: "
         own_entry = own[: len(entry)]
-        return _yaml_path(own_entry) + f" ({self._ident(entry)})" + _tail(own[len(entry):]), self.document.line(own), ""
+        return (
+            _yaml_path(own_entry) + f" ({self._ident(entry)})" + _tail(own[len(entry) :]),
+            self.document.line(own),
+            "",
+        )
 
 
 def _tail(parts: tuple) -> str:
@@ -164,7 +174,12 @@ def _lint_loaded(pack: Pack, document: _Document | None) -> list[LintProblem]:
                     seen[key] = ((*entry, *tail), rule.id, phrase)
                 cancelling = [u for u in rule.unless if norm(u) and norm(u) in key]
                 if cancelling:
-                    add("error", entry, f"phrase {phrase!r} contains unless phrase {cancelling[0]!r}: it never matches", tail)
+                    add(
+                        "error",
+                        entry,
+                        f"phrase {phrase!r} contains unless phrase {cancelling[0]!r}: it never matches",
+                        tail,
+                    )
                 if rule.boundary == "token" and len(key) > 1:
                     failing = []
                     for before, after in _CONTEXTS:

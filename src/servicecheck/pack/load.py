@@ -185,7 +185,9 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 def _walk_lines(node: yaml.Node, source: str) -> dict[tuple, int]:
     """The line of every YAML path, walking each distinct node once (aliases are not re-entered)."""
     if _expanded_size(node, {}) > MAX_YAML_NODES:
-        raise PackError(source, [("<root>", f"more than {MAX_YAML_NODES} YAML nodes after expanding aliases (alias bomb?)")])
+        raise PackError(
+            source, [("<root>", f"more than {MAX_YAML_NODES} YAML nodes after expanding aliases (alias bomb?)")]
+        )
     lines: dict[tuple, int] = {}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
@@ -264,9 +266,7 @@ class _Merger:
             if item["id"] in index:
                 position = index[item["id"]]
                 merged[position] = (
-                    self.stage(merged[position], item, (*loc, j))
-                    if what == "stage"
-                    else {**merged[position], **item}
+                    self.stage(merged[position], item, (*loc, j)) if what == "stage" else {**merged[position], **item}
                 )
                 continue
             lacking = _lacking(item, what)
@@ -411,7 +411,9 @@ def _load_raw(path: Path, chain: tuple[str, ...]) -> tuple[dict, _Document]:
     return _extended(parent, data, document.lines, source, parent_ref)
 
 
-def _extended(parent: dict, data: dict, lines: dict[tuple, int], source: str, parent_ref: str) -> tuple[dict, _Document]:
+def _extended(
+    parent: dict, data: dict, lines: dict[tuple, int], source: str, parent_ref: str
+) -> tuple[dict, _Document]:
     """The child merged into its parent, with a document that maps places back to the child's file."""
     merger = _Merger(parent_ref)
     merged = merger.packs(parent, data)

@@ -226,7 +226,9 @@ class Rule(_HasId):
     def _has_matcher(self) -> "Rule":
         matchers = self.phrases or self.pinyin or self.regex or self.fuzzy or self.tokens or self.plugin
         if self.model is not None and matchers:
-            raise ValueError("a model rule has no phrases, pinyin, regex, fuzzy or tokens: put those in a rule of their own")
+            raise ValueError(
+                "a model rule has no phrases, pinyin, regex, fuzzy or tokens: put those in a rule of their own"
+            )
         if not matchers and self.model is None:
             raise ValueError("a rule needs phrases, pinyin, regex, fuzzy or tokens (or a model)")
         return self

@@ -81,10 +81,12 @@ def _header(transcript: Transcript, report: Report) -> str:
     verdict, css = ("通过", "pass") if report.passed else ("不通过", "fail")
     word = conversation_word(report, transcript.channel)
     agent = report.metadata.get("agent_id")
-    facts = [f"及格线 {report.pass_mark:g} 分" if report.pass_mark is not None else None,
-             f"坐席 {escape(str(agent))}" if agent is not None else None,
-             "渠道 在线会话" if transcript.channel == "online" else "渠道 电话",
-             f"规则包 {escape(report.pack_id)} {escape(report.pack_version)}"]
+    facts = [
+        f"及格线 {report.pass_mark:g} 分" if report.pass_mark is not None else None,
+        f"坐席 {escape(str(agent))}" if agent is not None else None,
+        "渠道 在线会话" if transcript.channel == "online" else "渠道 电话",
+        f"规则包 {escape(report.pack_id)} {escape(report.pack_version)}",
+    ]
     out = [
         f"<header><h1>{word} {escape(report.transcript_id)} — <span class={css}>{report.score:g} 分 {verdict}</span></h1>",
         f"<p class=meta>{' · '.join(f for f in facts if f)}</p>",

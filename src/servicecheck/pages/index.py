@@ -81,8 +81,15 @@ class CallRow:
             if label not in problems:
                 problems.append(label)
         agent = report.metadata.get("agent_id")
-        return cls(report.transcript_id, None if agent is None else str(agent), report.score, report.passed, page,
-                   tuple(tags), tuple(problems))
+        return cls(
+            report.transcript_id,
+            None if agent is None else str(agent),
+            report.score,
+            report.passed,
+            page,
+            tuple(tags),
+            tuple(problems),
+        )
 
 
 def _percent(value: Optional[float]) -> str:
@@ -101,8 +108,10 @@ def histogram_svg(bins: list[tuple[float, float, int]], pass_mark: Optional[floa
     width, height, left, bottom = 520, 180, 30, 24
     top = max((count for _, _, count in bins), default=0) or 1
     step = (width - left) / max(len(bins), 1)
-    parts = [f"<svg id=score-chart role=img aria-label='分数分布' width={width} height={height} "
-             f"viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg'>"]
+    parts = [
+        f"<svg id=score-chart role=img aria-label='分数分布' width={width} height={height} "
+        f"viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg'>"
+    ]
     for i, (low, high, count) in enumerate(bins):
         bar = (height - bottom - 10) * count / top
         x = left + i * step
@@ -113,13 +122,17 @@ def histogram_svg(bins: list[tuple[float, float, int]], pass_mark: Optional[floa
             f"<text x='{x + step / 2:.1f}' y='{height - 8}' text-anchor=middle>{low:g}</text>"
         )
         if count:
-            parts.append(f"<text x='{x + step / 2:.1f}' y='{height - bottom - bar - 3:.1f}' text-anchor=middle>{count}</text>")
+            parts.append(
+                f"<text x='{x + step / 2:.1f}' y='{height - bottom - bar - 3:.1f}' text-anchor=middle>{count}</text>"
+            )
     parts.append(f"<line x1='{left}' y1='{height - bottom}' x2='{width}' y2='{height - bottom}' stroke='#888'/>")
     if pass_mark is not None and bins:
         span = bins[-1][1] - bins[0][0] or 1
         x = left + (pass_mark - bins[0][0]) / span * (width - left)
-        parts.append(f"<line x1='{x:.1f}' y1='4' x2='{x:.1f}' y2='{height - bottom}' stroke='#222' stroke-dasharray='4 3'/>"
-                     f"<text x='{x + 3:.1f}' y='14'>及格线 {pass_mark:g}</text>")
+        parts.append(
+            f"<line x1='{x:.1f}' y1='4' x2='{x:.1f}' y2='{height - bottom}' stroke='#222' stroke-dasharray='4 3'/>"
+            f"<text x='{x + 3:.1f}' y='14'>及格线 {pass_mark:g}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -139,7 +152,8 @@ def render_index(
         "<meta name=viewport content='width=device-width, initial-scale=1'><title>质检批次总览</title>"
         f"<style>{PAGE_STYLE}{INDEX_STYLE}</style></head><body>",
         f"<h1>质检批次总览</h1><p class=meta>规则包 {escape(pack)}"
-        + (f" · 及格线 {pass_mark:g} 分" if pass_mark is not None else "") + "</p>",
+        + (f" · 及格线 {pass_mark:g} 分" if pass_mark is not None else "")
+        + "</p>",
         "<div class=kpi>"
         f"<div>通话/会话<b>{summary.calls}</b></div>"
         f"<div>通过率<b>{_percent(summary.pass_rate)}</b></div>"
@@ -148,8 +162,10 @@ def render_index(
         "<h2>分数分布</h2>",
         histogram_svg(summary.histogram(10), pass_mark),
     ]
-    parts.append("<h2>各环节达标率</h2><table class=sortable id=stages><tr><th>环节</th><th>必需</th>"
-                 "<th>达标率</th><th>出现</th><th>违规</th></tr>")
+    parts.append(
+        "<h2>各环节达标率</h2><table class=sortable id=stages><tr><th>环节</th><th>必需</th>"
+        "<th>达标率</th><th>出现</th><th>违规</th></tr>"
+    )
     for stat in summary.stages():
         parts.append(
             f"<tr><td>{escape(stat.name)}</td><td>{'是' if stat.required else ''}</td>"
@@ -159,8 +175,10 @@ def render_index(
     parts.append("</table>")
     checks = summary.checks()
     if checks:
-        parts.append("<h2>流程检查</h2><table class=sortable id=checks><tr><th>检查</th><th>说明</th><th>达标率</th>"
-                     "<th>发现</th><th>涉及</th></tr>")
+        parts.append(
+            "<h2>流程检查</h2><table class=sortable id=checks><tr><th>检查</th><th>说明</th><th>达标率</th>"
+            "<th>发现</th><th>涉及</th></tr>"
+        )
         for stat in checks:
             parts.append(
                 f"<tr><td>{escape(stat.id)}</td><td>{escape(stat.message or '')}</td>"
@@ -168,8 +186,10 @@ def render_index(
                 f"{_percent(stat.compliance)}</td><td>{stat.findings}</td><td>{stat.calls}</td></tr>"
             )
         parts.append("</table>")
-    parts.append("<h2>最常见的问题</h2><table class=sortable id=violations><tr><th>问题</th><th>规则</th>"
-                 "<th>次数</th><th>涉及</th><th>示例</th></tr>")
+    parts.append(
+        "<h2>最常见的问题</h2><table class=sortable id=violations><tr><th>问题</th><th>规则</th>"
+        "<th>次数</th><th>涉及</th><th>示例</th></tr>"
+    )
     for stat in summary.top_violations(15):
         examples = []
         for example in stat.examples[:3]:
@@ -184,8 +204,10 @@ def render_index(
             f"<td>{stat.calls}</td><td>{'<br>'.join(examples)}</td></tr>"
         )
     parts.append("</table>")
-    parts.append("<h2>坐席</h2><table class=sortable id=agents><tr><th>坐席</th><th>通话/会话</th><th>平均分</th>"
-                 "<th>通过率</th><th>最弱环节</th></tr>")
+    parts.append(
+        "<h2>坐席</h2><table class=sortable id=agents><tr><th>坐席</th><th>通话/会话</th><th>平均分</th>"
+        "<th>通过率</th><th>最弱环节</th></tr>"
+    )
     for stat in summary.agents():
         agent = "未知" if stat.agent is None else str(stat.agent)
         mean = "—" if stat.mean_score is None else f"{stat.mean_score:.1f}"
@@ -202,8 +224,12 @@ def render_index(
             page = pages.get(call.transcript_id)
             name = escape(call.transcript_id)
             link = f"<a href='{escape(page)}'>{name}</a>" if page else name
-            reasons = escape("；".join([f"{name}：一票否决" for name in call.vetoed]
-                                      + [f"{d.name} −{d.deducted:g}" for d in call.deductions]))
+            reasons = escape(
+                "；".join(
+                    [f"{name}：一票否决" for name in call.vetoed]
+                    + [f"{d.name} −{d.deducted:g}" for d in call.deductions]
+                )
+            )
             parts.append(f"<li>{link} — {call.score:g} 分 {'通过' if call.passed else '不通过'}：{reasons}</li>")
         parts.append("</ol>")
     parts.append(_calls_table(rows, summary, truncated))
@@ -220,7 +246,9 @@ def _calls_table(rows: list[CallRow], summary, truncated: int) -> str:
     for stat in summary.stages():
         options.append(f"<option value='stage:{escape(stat.id)}'>环节：{escape(stat.name)}</option>")
     for stat in summary.top_violations(50):
-        options.append(f"<option value='rule:{escape(stat.rule_id)}'>问题：{escape(stat.message or stat.rule_id)}</option>")
+        options.append(
+            f"<option value='rule:{escape(stat.rule_id)}'>问题：{escape(stat.message or stat.rule_id)}</option>"
+        )
     parts = [
         "<h2>全部通话/会话</h2>",
         f"<p><label>只看有此问题的：<select id=filter>{''.join(options)}</select></label></p>",

@@ -8,8 +8,18 @@ from ..model import Report
 
 # Distinct, light enough to read black text on; violation stages are always red.
 PALETTE = (
-    "#cfe3ff", "#d4f2d0", "#ffe9b8", "#e6d9ff", "#c9f0ef", "#ffd9ec",
-    "#e8f0c2", "#f7dcc8", "#d9e0e8", "#f0d4f7", "#c8e6d8", "#fff3a8",
+    "#cfe3ff",
+    "#d4f2d0",
+    "#ffe9b8",
+    "#e6d9ff",
+    "#c9f0ef",
+    "#ffd9ec",
+    "#e8f0c2",
+    "#f7dcc8",
+    "#d9e0e8",
+    "#f0d4f7",
+    "#c8e6d8",
+    "#fff3a8",
 )
 VIOLATION = "#ffcaca"
 

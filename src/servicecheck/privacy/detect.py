@@ -38,7 +38,7 @@ class PersonalData:
 
 # -- the digit view -------------------------------------------------------------------------------------
 _DIGIT_CHARS = "0123456789０１２３４５６７８９零〇一二三四五六七八九幺两"
-_DIGIT_VALUES = "0123456789" "0123456789" "0012345678912"
+_DIGIT_VALUES = "012345678901234567890012345678912"
 _TO_DIGIT = dict(zip(_DIGIT_CHARS, _DIGIT_VALUES))
 # Skipped between two digits: spaces, dashes, commas, the enumeration comma and fillers.
 _SEPARATORS = " \t\u00a0\u3000-－‐–,，、呃嗯额啊"
@@ -64,7 +64,9 @@ _ALNUM = _WORD | frozenset("./")
 _PLUS = frozenset("+＋")
 
 # -- Hong Kong identity cards and e-mail addresses -------------------------------------------------------
-_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+_LETTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+)
 _HK_CHECK = re.compile(r"[ \u3000]?[(（][ \u3000]?([0-9０-９AaＡａ])[ \u3000]?[)）]|([AaＡａ])(?![A-Za-z])")
 _FULLWIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａ",

@@ -108,7 +108,8 @@ def _redact_finding(finding: Finding, utterances: _Utterances) -> Finding:
         original, redacted, spans = known
         text = redacted[start:end]
         tokens = tuple(
-            t.model_copy(update={"text": redacted[t.start : t.end]}) if original[t.start : t.end] == t.text
+            t.model_copy(update={"text": redacted[t.start : t.end]})
+            if original[t.start : t.end] == t.text
             else _redact_token(t)
             for t in finding.tokens
         )

@@ -207,7 +207,7 @@ def _force_split(chars: str, lengths: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
-_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")  # jieba.finalseg.re_han
+_HMM_HAN = re.compile("([\u4e00-\u9fd5]+)")  # jieba.finalseg.re_han
 _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
 _MIN_FLOAT = -3.14e100  # jieba.finalseg.MIN_FLOAT
 

@@ -29,7 +29,10 @@ TURNS = [
     (CUSTOMER, "尾号 幺三八六 。"),
     (AGENT, "好 的 ， 跟 您 核实 一下 ， 尾号 幺三八六 ， 是 您 本人 的 卡片 对 吗 ？"),
     (CUSTOMER, "对 ， 是 我 的 。"),
-    (AGENT, "这 笔 是 年费 扣款 ， 我 这边 需要 转 给 专员 团队 核实 ， 会 在 两 个 工作日 内 给 您 回电 ， 您 看 可以 吗 ？"),
+    (
+        AGENT,
+        "这 笔 是 年费 扣款 ， 我 这边 需要 转 给 专员 团队 核实 ， 会 在 两 个 工作日 内 给 您 回电 ， 您 看 可以 吗 ？",
+    ),
     (CUSTOMER, "两 个 工作日 啊 ， 那 好 吧 ， 你们 一定 要 给 我 回 电话 啊 。"),
     (AGENT, "好 的 ， 请 您 放心 ， 专员 会 在 两 个 工作日 内 联系 您 ， 请问 还有 其他 可以 帮 您 的 吗 ？"),
     (CUSTOMER, "没有 了 。"),
@@ -147,6 +150,7 @@ def build_call() -> list[Turn]:
 # ----------------------------------------------------------------------------------------------------
 # Output helpers
 
+
 def _dump(value: Any, indent: int = 0) -> str:
     """JSON that a person can read: short objects and lists of numbers on one line."""
     flat = json.dumps(value, ensure_ascii=False)
@@ -185,16 +189,23 @@ def _stamps(chars: list[Char]) -> list[list[int]]:
 
 def funasr(turns: list[Turn]) -> list[dict]:
     clauses = [(turn, clause) for turn in turns for clause in turn.clauses]
-    return [{
-        "key": "call_0001",
-        "text": "".join(t.text for t in turns),
-        "timestamp": _stamps([c for t in turns for c in t.chars]),
-        "sentence_info": [
-            {"text": clause.text, "start": clause.start, "end": clause.end, "timestamp": _stamps(clause.chars),
-             "spk": SPK[turn.role]}
-            for turn, clause in clauses
-        ],
-    }]
+    return [
+        {
+            "key": "call_0001",
+            "text": "".join(t.text for t in turns),
+            "timestamp": _stamps([c for t in turns for c in t.chars]),
+            "sentence_info": [
+                {
+                    "text": clause.text,
+                    "start": clause.start,
+                    "end": clause.end,
+                    "timestamp": _stamps(clause.chars),
+                    "spk": SPK[turn.role],
+                }
+                for turn, clause in clauses
+            ],
+        }
+    ]
 
 
 def funasr_old_start_bug(turns: list[Turn]) -> list[dict]:
@@ -208,16 +219,23 @@ def funasr_old_start_bug(turns: list[Turn]) -> list[dict]:
 
 def funasr_vad_segment(turns: list[Turn]) -> list[dict]:
     """spk_mode="vad_segment": one entry per VAD segment, text under ``sentence``, VAD bounds as start/end."""
-    return [{
-        "key": "call_0001",
-        "text": "".join(t.text for t in turns),
-        "timestamp": _stamps([c for t in turns for c in t.chars]),
-        "sentence_info": [
-            {"start": max(0, t.start - 60), "end": t.end + 100, "sentence": t.text, "timestamp": _stamps(t.chars),
-             "spk": SPK[t.role]}
-            for t in turns
-        ],
-    }]
+    return [
+        {
+            "key": "call_0001",
+            "text": "".join(t.text for t in turns),
+            "timestamp": _stamps([c for t in turns for c in t.chars]),
+            "sentence_info": [
+                {
+                    "start": max(0, t.start - 60),
+                    "end": t.end + 100,
+                    "sentence": t.text,
+                    "timestamp": _stamps(t.chars),
+                    "spk": SPK[t.role],
+                }
+                for t in turns
+            ],
+        }
+    ]
 
 
 def funasr_runtime(turns: list[Turn]) -> dict:
@@ -230,8 +248,13 @@ def funasr_runtime(turns: list[Turn]) -> dict:
         "is_final": False,
         "timestamp": json.dumps(_stamps([c for t in turns for c in t.chars]), separators=(",", ":")),
         "stamp_sents": [
-            {"text_seg": " ".join(c.text for c in clause.chars), "punc": clause.words[-1].punct,
-             "start": clause.start, "end": clause.end, "ts_list": _stamps(clause.chars)}
+            {
+                "text_seg": " ".join(c.text for c in clause.chars),
+                "punc": clause.words[-1].punct,
+                "start": clause.start,
+                "end": clause.end,
+                "ts_list": _stamps(clause.chars),
+            }
             for clause in clauses
         ],
     }
@@ -257,13 +280,21 @@ def aliyun(turns: list[Turn]) -> dict:
     extra = _silence_and_rate(turns)
     order = [i for role in (AGENT, CUSTOMER) for i, t in enumerate(turns) if t.role == role]  # channel by channel
     sentences = [
-        {"EndTime": turns[i].end, "SilenceDuration": extra[i][0], "BeginTime": turns[i].start, "Text": turns[i].text,
-         "ChannelId": CHANNEL[turns[i].role], "SpeechRate": extra[i][1], "EmotionValue": turns[i].loudness}
+        {
+            "EndTime": turns[i].end,
+            "SilenceDuration": extra[i][0],
+            "BeginTime": turns[i].start,
+            "Text": turns[i].text,
+            "ChannelId": CHANNEL[turns[i].role],
+            "SpeechRate": extra[i][1],
+            "EmotionValue": turns[i].loudness,
+        }
         for i in order
     ]
     words = [
         {"Word": w.text, "EndTime": w.end, "BeginTime": w.start, "ChannelId": CHANNEL[turns[i].role]}
-        for i in order for w in turns[i].words
+        for i in order
+        for w in turns[i].words
     ]
     return {
         "TaskId": "c1a7f2e8d05411efa1b2c3d4e5f60001",
@@ -280,8 +311,15 @@ def aliyun_legacy(turns: list[Turn]) -> dict:
     extra = _silence_and_rate(turns)
     return {
         "result": [
-            {"begin_time": t.start, "channel_id": CHANNEL[t.role], "emotion_value": t.loudness, "end_time": t.end,
-             "silence_duration": extra[i][0], "speech_rate": extra[i][1], "text": t.text}
+            {
+                "begin_time": t.start,
+                "channel_id": CHANNEL[t.role],
+                "emotion_value": t.loudness,
+                "end_time": t.end,
+                "silence_duration": extra[i][0],
+                "speech_rate": extra[i][1],
+                "text": t.text,
+            }
             for i, t in enumerate(turns)
         ],
         "task_id": "c1a7f2e8d05411efa1b2c3d4e5f60002",
@@ -294,41 +332,65 @@ def aliyun_legacy(turns: list[Turn]) -> dict:
 
 
 def aliyun_empty() -> dict:
-    return {"TaskId": "c1a7f2e8d05411efa1b2c3d4e5f60003", "RequestId": "3F1B0C2D-7E6A-4B9C-8D1E-2A3B4C5D0003",
-            "StatusText": "SUCCESS_WITH_NO_VALID_FRAGMENT", "StatusCode": 21050003, "BizDuration": 15360,
-            "SolveTime": 1764316861045}
+    return {
+        "TaskId": "c1a7f2e8d05411efa1b2c3d4e5f60003",
+        "RequestId": "3F1B0C2D-7E6A-4B9C-8D1E-2A3B4C5D0003",
+        "StatusText": "SUCCESS_WITH_NO_VALID_FRAGMENT",
+        "StatusCode": 21050003,
+        "BizDuration": 15360,
+        "SolveTime": 1764316861045,
+    }
 
 
 def aliyun_running() -> dict:
-    return {"TaskId": "c1a7f2e8d05411efa1b2c3d4e5f60004", "RequestId": "3F1B0C2D-7E6A-4B9C-8D1E-2A3B4C5D0004",
-            "StatusText": "RUNNING", "StatusCode": 21050001, "BizDuration": 0, "SolveTime": 0}
+    return {
+        "TaskId": "c1a7f2e8d05411efa1b2c3d4e5f60004",
+        "RequestId": "3F1B0C2D-7E6A-4B9C-8D1E-2A3B4C5D0004",
+        "StatusText": "RUNNING",
+        "StatusCode": 21050001,
+        "BizDuration": 0,
+        "SolveTime": 0,
+    }
 
 
 def dashscope(turns: list[Turn]) -> dict:
     """Mono 8 kHz with diarization_enabled: one transcript, speaker_id per sentence (0 = agent here)."""
     sentences = [
-        {"begin_time": t.start, "end_time": t.end, "text": t.text, "sentence_id": i + 1,
-         "speaker_id": 0 if t.role == AGENT else 1,
-         "words": [{"begin_time": w.start, "end_time": w.end, "text": w.text, "punctuation": w.punct}
-                   for w in t.words]}
+        {
+            "begin_time": t.start,
+            "end_time": t.end,
+            "text": t.text,
+            "sentence_id": i + 1,
+            "speaker_id": 0 if t.role == AGENT else 1,
+            "words": [
+                {"begin_time": w.start, "end_time": w.end, "text": w.text, "punctuation": w.punct} for w in t.words
+            ],
+        }
         for i, t in enumerate(turns)
     ]
     total = turns[-1].end + 640
     return {
         "file_url": "https://example.com/recordings/call_0001.wav",
-        "properties": {"audio_format": "pcm_s16le", "channels": [0], "original_sampling_rate": 8000,
-                       "original_duration_in_milliseconds": total},
-        "transcripts": [{
-            "channel_id": 0,
-            "content_duration_in_milliseconds": sum(t.end - t.start for t in turns),
-            "text": "".join(t.text for t in turns),
-            "sentences": sentences,
-        }],
+        "properties": {
+            "audio_format": "pcm_s16le",
+            "channels": [0],
+            "original_sampling_rate": 8000,
+            "original_duration_in_milliseconds": total,
+        },
+        "transcripts": [
+            {
+                "channel_id": 0,
+                "content_duration_in_milliseconds": sum(t.end - t.start for t in turns),
+                "text": "".join(t.text for t in turns),
+                "sentences": sentences,
+            }
+        ],
     }
 
 
 # ----------------------------------------------------------------------------------------------------
 # Tencent Cloud
+
 
 def _clock(ms: int) -> str:
     """Tencent's Result text times: minutes:seconds.milliseconds, seconds not zero-padded."""
@@ -343,48 +405,56 @@ def tencent(turns: list[Turn]) -> dict:
     """ChannelNum=2, ResTextFormat=2: SpeakerId is the channel (0 = agent); word offsets relative."""
     details, previous_end = [], 0
     for t in turns:
-        details.append({
-            "FinalSentence": t.text,
-            "SliceSentence": " ".join(w.text for w in t.words),
-            "StartMs": t.start,
-            "EndMs": t.end,
-            "WordsNum": len(t.words),
-            "Words": [{"Word": w.text, "OffsetStartMs": w.start - t.start, "OffsetEndMs": w.end - t.start}
-                      for w in t.words],
-            "SpeechSpeed": round(len(t.chars) / ((t.end - t.start) / 1000), 1),
-            "SpeakerId": CHANNEL[t.role],
-            "EmotionalEnergy": t.loudness,
-            "SilenceTime": t.start - previous_end,
-        })
+        details.append(
+            {
+                "FinalSentence": t.text,
+                "SliceSentence": " ".join(w.text for w in t.words),
+                "StartMs": t.start,
+                "EndMs": t.end,
+                "WordsNum": len(t.words),
+                "Words": [
+                    {"Word": w.text, "OffsetStartMs": w.start - t.start, "OffsetEndMs": w.end - t.start}
+                    for w in t.words
+                ],
+                "SpeechSpeed": round(len(t.chars) / ((t.end - t.start) / 1000), 1),
+                "SpeakerId": CHANNEL[t.role],
+                "EmotionalEnergy": t.loudness,
+                "SilenceTime": t.start - previous_end,
+            }
+        )
         previous_end = t.end
-    return {"Response": {
-        "RequestId": "5b2c9e7a-1f3d-4c8e-9a6b-0d4e2f1a0001",
-        "Data": {
-            "TaskId": 4500055927,
-            "Status": 2,
-            "StatusStr": "success",
-            "AudioDuration": sec(turns[-1].end + 640),
-            "Result": _result_text(turns),
-            "ErrorMsg": "",
-            "ResultDetail": details,
-        },
-    }}
+    return {
+        "Response": {
+            "RequestId": "5b2c9e7a-1f3d-4c8e-9a6b-0d4e2f1a0001",
+            "Data": {
+                "TaskId": 4500055927,
+                "Status": 2,
+                "StatusStr": "success",
+                "AudioDuration": sec(turns[-1].end + 640),
+                "Result": _result_text(turns),
+                "ErrorMsg": "",
+                "ResultDetail": details,
+            },
+        }
+    }
 
 
 def tencent_nulls(turns: list[Turn]) -> dict:
     """ResTextFormat=0 answered with nulls: no ResultDetail, so only the Result text lines carry the call."""
-    return {"Response": {
-        "RequestId": "5b2c9e7a-1f3d-4c8e-9a6b-0d4e2f1a0002",
-        "Data": {
-            "TaskId": 4500055928,
-            "Status": 2,
-            "StatusStr": None,
-            "AudioDuration": None,
-            "Result": _result_text(turns),
-            "ErrorMsg": None,
-            "ResultDetail": None,
-        },
-    }}
+    return {
+        "Response": {
+            "RequestId": "5b2c9e7a-1f3d-4c8e-9a6b-0d4e2f1a0002",
+            "Data": {
+                "TaskId": 4500055928,
+                "Status": 2,
+                "StatusStr": None,
+                "AudioDuration": None,
+                "Result": _result_text(turns),
+                "ErrorMsg": None,
+                "ResultDetail": None,
+            },
+        }
+    }
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -430,24 +500,51 @@ def whisper_plain() -> str:
     """Plain Whisper, one speaker (the bank's recorded greeting), word_timestamps=True. Written as the
     CLI writes it: json.dump with its default ensure_ascii, so the Chinese is in \\u escapes."""
     first = {"avg_logprob": -0.1823, "compression_ratio": 1.0476, "no_speech_prob": 0.0214}
-    words0 = [("您好,", 0.0, 0.62, 0.912), ("欢迎", 0.62, 1.04, 0.973), ("致电", 1.04, 1.42, 0.958),
-              ("星海", 1.42, 1.82, 0.884), ("银行", 1.82, 2.16, 0.967), ("信用卡", 2.16, 2.74, 0.981),
-              ("中心。", 2.74, 3.2, 0.949)]
-    words1 = [("为了", 3.62, 3.96, 0.968), ("保障", 3.96, 4.38, 0.941), ("您的", 4.38, 4.7, 0.977),
-              ("服务", 4.7, 5.04, 0.962), ("质量,", 5.04, 5.5, 0.935), ("本次", 5.5, 5.86, 0.958),
-              ("通话", 5.86, 6.22, 0.971), ("将被", 6.22, 6.58, 0.903), ("录音。", 6.58, 7.1, 0.926)]
+    words0 = [
+        ("您好,", 0.0, 0.62, 0.912),
+        ("欢迎", 0.62, 1.04, 0.973),
+        ("致电", 1.04, 1.42, 0.958),
+        ("星海", 1.42, 1.82, 0.884),
+        ("银行", 1.82, 2.16, 0.967),
+        ("信用卡", 2.16, 2.74, 0.981),
+        ("中心。", 2.74, 3.2, 0.949),
+    ]
+    words1 = [
+        ("为了", 3.62, 3.96, 0.968),
+        ("保障", 3.96, 4.38, 0.941),
+        ("您的", 4.38, 4.7, 0.977),
+        ("服务", 4.7, 5.04, 0.962),
+        ("质量,", 5.04, 5.5, 0.935),
+        ("本次", 5.5, 5.86, 0.958),
+        ("通话", 5.86, 6.22, 0.971),
+        ("将被", 6.22, 6.58, 0.903),
+        ("录音。", 6.58, 7.1, 0.926),
+    ]
     words2 = [("请", 30.4, 30.62, 0.412), ("稍候。", 30.62, 31.2, 0.356)]
 
     def segment(n: int, seek: int, words: list, scores: dict, tokens: list[int]) -> dict:
-        return {"id": n, "seek": seek, "start": words[0][1], "end": words[-1][2], "text": "".join(w[0] for w in words),
-                "tokens": tokens, "temperature": 0.0, **scores,
-                "words": [{"word": w, "start": s, "end": e, "probability": p} for w, s, e, p in words]}
+        return {
+            "id": n,
+            "seek": seek,
+            "start": words[0][1],
+            "end": words[-1][2],
+            "text": "".join(w[0] for w in words),
+            "tokens": tokens,
+            "temperature": 0.0,
+            **scores,
+            "words": [{"word": w, "start": s, "end": e, "probability": p} for w, s, e, p in words],
+        }
 
     segments = [
         segment(0, 0, words0, first, [50364, 11561, 2131, 11, 20015, 29485, 26476, 13565, 15569, 8225, 16786, 1543]),
         segment(1, 0, words1, first, [11561, 1546, 25390, 8225, 14345, 2131, 11, 8225, 21015, 25987, 1543, 50720]),
-        segment(2, 3000, words2, {"avg_logprob": -0.9012, "compression_ratio": 0.6667, "no_speech_prob": 0.6215},
-                [50384, 25390, 20015, 1543, 50414]),
+        segment(
+            2,
+            3000,
+            words2,
+            {"avg_logprob": -0.9012, "compression_ratio": 0.6667, "no_speech_prob": 0.6215},
+            [50384, 25390, 20015, 1543, 50414],
+        ),
     ]
     result = {"text": "".join(s["text"] for s in segments), "segments": segments, "language": "zh"}
     return json.dumps(result)
@@ -455,6 +552,7 @@ def whisper_plain() -> str:
 
 # ----------------------------------------------------------------------------------------------------
 # Subtitles and servicecheck's own format
+
 
 def _vtt_time(ms: int) -> str:
     return f"{ms // 60000:02d}:{ms % 60000 // 1000:02d}.{ms % 1000:03d}"
@@ -488,9 +586,11 @@ def srt(turns: list[Turn]) -> str:
 
 
 def servicecheck_json(turns: list[Turn]) -> dict:
-    return {"id": "call_0001", "channel": "phone",
-            "utterances": [{"speaker": t.role, "text": t.text, "start": sec(t.start), "end": sec(t.end)}
-                           for t in turns]}
+    return {
+        "id": "call_0001",
+        "channel": "phone",
+        "utterances": [{"speaker": t.role, "text": t.text, "start": sec(t.start), "end": sec(t.end)} for t in turns],
+    }
 
 
 def main() -> None:

@@ -22,10 +22,32 @@ _STATUS_TEXT = {SUCCESS: "SUCCESS", NO_VALID_FRAGMENT: "SUCCESS_WITH_NO_VALID_FR
 _NOT_FINISHED = {"RUNNING", "QUEUEING"}
 
 # (sentences, channel, begin, end, text, loudness, speaker, status text, status code, task id, duration)
-_ISI = ("Result.Sentences", "ChannelId", "BeginTime", "EndTime", "Text", "EmotionValue", "SpeakerId",
-        "StatusText", "StatusCode", "TaskId", "BizDuration")
-_LEGACY = ("result", "channel_id", "begin_time", "end_time", "text", "emotion_value", "speaker_id",
-           "status_text", "status_code", "task_id", "biz_duration")
+_ISI = (
+    "Result.Sentences",
+    "ChannelId",
+    "BeginTime",
+    "EndTime",
+    "Text",
+    "EmotionValue",
+    "SpeakerId",
+    "StatusText",
+    "StatusCode",
+    "TaskId",
+    "BizDuration",
+)
+_LEGACY = (
+    "result",
+    "channel_id",
+    "begin_time",
+    "end_time",
+    "text",
+    "emotion_value",
+    "speaker_id",
+    "status_text",
+    "status_code",
+    "task_id",
+    "biz_duration",
+)
 
 
 def read_aliyun(data: object, source: str) -> list[Recognised]:
@@ -78,8 +100,14 @@ def read_aliyun(data: object, source: str) -> list[Recognised]:
     if not legacy and isinstance(doc["Result"], dict) and "Words" in doc["Result"]:
         fragments = _attach_words(checked, doc["Result"], fragments, channels)
     kind = "speaker" if by_speaker else "channel"
-    return [Recognised(format="aliyun", fragments=fragments, speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
-                       metadata=metadata)]
+    return [
+        Recognised(
+            format="aliyun",
+            fragments=fragments,
+            speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
+            metadata=metadata,
+        )
+    ]
 
 
 def _succeeded(checked: Checked, doc: dict, status_key: str, code_key: str) -> bool:
@@ -98,13 +126,17 @@ def _succeeded(checked: Checked, doc: dict, status_key: str, code_key: str) -> b
         return False
     shown = f"{status_key} {status!r}" + (f" ({code_key} {code})" if code is not None else "")
     if status in _NOT_FINISHED:
-        raise checked.error(status_key, f"the transcription task has not finished: {shown}; fetch the result again later")
-    raise checked.error(status_key if status is not None else code_key,
-                        f"the transcription task did not succeed: {shown}")
+        raise checked.error(
+            status_key, f"the transcription task has not finished: {shown}; fetch the result again later"
+        )
+    raise checked.error(
+        status_key if status is not None else code_key, f"the transcription task did not succeed: {shown}"
+    )
 
 
-def _attach_words(checked: Checked, result: dict, fragments: list[Fragment],
-                  channels: list[Optional[str]]) -> list[Fragment]:
+def _attach_words(
+    checked: Checked, result: dict, fragments: list[Fragment], channels: list[Optional[str]]
+) -> list[Fragment]:
     """``Result.Words`` (enable_words=true) go to the sentence of their channel that contains them."""
     path = "Result.Words"
     words = checked.list_of(result, "Words", "Result", required=False) or []
@@ -149,8 +181,16 @@ def read_dashscope(data: object, source: str) -> list[Recognised]:
         end = checked.ms(entry, "end_time", path)
         checked.span(start, end, path)
         speaker = speaker_text(checked, entry["speaker_id"], at(path, "speaker_id")) if by_speaker else channel
-        fragments.append(Fragment(speaker=speaker, text=checked.text(entry, "text", path) or "", start=start,
-                                  end=end, path=path, words=_dashscope_words(checked, entry, path)))
+        fragments.append(
+            Fragment(
+                speaker=speaker,
+                text=checked.text(entry, "text", path) or "",
+                start=start,
+                end=end,
+                path=path,
+                words=_dashscope_words(checked, entry, path),
+            )
+        )
 
     metadata: dict[str, Any] = {}
     properties = doc.get("properties")
@@ -161,8 +201,15 @@ def read_dashscope(data: object, source: str) -> list[Recognised]:
     url = checked.text(doc, "file_url", "", required=False)
     stem = PurePosixPath(unquote(urlparse(url).path)).stem if url else ""
     kind = "speaker" if by_speaker else "channel"
-    return [Recognised(format="dashscope", fragments=fragments, speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
-                       id=stem or None, metadata=metadata)]
+    return [
+        Recognised(
+            format="dashscope",
+            fragments=fragments,
+            speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
+            id=stem or None,
+            metadata=metadata,
+        )
+    ]
 
 
 def _dashscope_words(checked: Checked, sentence: dict, path: str) -> tuple[Word, ...]:

@@ -176,11 +176,7 @@ def _turns(fragments: list[Fragment], options: ReadOptions) -> list[list[Fragmen
     for fragment in fragments:
         if turns and options.merge and turns[-1][-1].speaker == fragment.speaker:
             previous = turns[-1][-1]
-            gap = (
-                fragment.start - previous.end
-                if fragment.start is not None and previous.end is not None
-                else 0.0
-            )
+            gap = fragment.start - previous.end if fragment.start is not None and previous.end is not None else 0.0
             if gap <= options.merge_gap:
                 turns[-1].append(fragment)
                 continue

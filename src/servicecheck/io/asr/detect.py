@@ -73,7 +73,7 @@ def _marks(data: dict) -> set[str]:
 
 
 def detect_json(data: object) -> Optional[str]:
-    """"funasr", "aliyun", "dashscope", "tencent", "whisper", "json" (servicecheck's own) or None."""
+    """ "funasr", "aliyun", "dashscope", "tencent", "whisper", "json" (servicecheck's own) or None."""
     if isinstance(data, list):
         if not data or not all(isinstance(entry, dict) for entry in data):
             return None
@@ -86,7 +86,7 @@ def detect_json(data: object) -> Optional[str]:
 
 
 def detect_text(text: str) -> Optional[str]:
-    """"vtt", "srt" or None, from the first lines of a subtitle file."""
+    """ "vtt", "srt" or None, from the first lines of a subtitle file."""
     text = text.lstrip("\ufeff")
     if re.match(r"WEBVTT(?:[ \t\r\n]|$)", text):
         return "vtt"
@@ -98,6 +98,7 @@ def detect_text(text: str) -> Optional[str]:
 
 def describe_json(data: object) -> str:
     """What the top level looks like, for 'not a recognised format: …' messages."""
+
     def keys(entry: dict) -> str:
         names = [str(k) for k in list(entry)[:8]]
         return ", ".join(names) + (", …" if len(entry) > 8 else "") if names else "none"

@@ -51,16 +51,18 @@ def _blocks(lines: list[str]) -> Iterator[list[tuple[int, str]]]:
 def _seconds(parts: tuple, fmt: str, number: int, source: str, line: str) -> float:
     hours, minutes, seconds, fraction = parts
     if int(minutes) >= 60 or int(seconds) >= 60:
-        raise InputError(f"{fmt}: minutes and seconds must be below 60 in {line.strip()!r:.60}",
-                         source=source, line=number)
+        raise InputError(
+            f"{fmt}: minutes and seconds must be below 60 in {line.strip()!r:.60}", source=source, line=number
+        )
     return round(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + float("0." + fraction), 3)
 
 
 def _timing(pattern: re.Pattern, fmt: str, expected: str, number: int, line: str, source: str) -> tuple[float, float]:
     found = pattern.match(line)
     if found is None:
-        raise InputError(f"{fmt}: malformed cue timing {line.strip()!r:.60}: expected '{expected}'",
-                         source=source, line=number)
+        raise InputError(
+            f"{fmt}: malformed cue timing {line.strip()!r:.60}: expected '{expected}'", source=source, line=number
+        )
     start = _seconds(found.groups()[:4], fmt, number, source, line)
     end = _seconds(found.groups()[4:], fmt, number, source, line)
     if end < start:
@@ -92,13 +94,14 @@ def _recognised(fmt: str, fragments: list[Fragment]) -> list[Recognised]:
 
 # WebVTT -------------------------------------------------------------------------------------------------
 
+
 def _voices(payload: str) -> list[tuple[Optional[str], str]]:
     """Cue text split at voice spans: (speaker name or None, text without tags, entities unescaped)."""
     runs: list[tuple[Optional[str], str]] = []
     voice: Optional[str] = None
     position = 0
     for tag in _TAG.finditer(payload):
-        runs.append((voice, payload[position:tag.start()]))
+        runs.append((voice, payload[position : tag.start()]))
         position = tag.end()
         found = _VOICE.match(tag.group())
         if found:
@@ -127,8 +130,11 @@ def read_vtt(text: str, source: str) -> list[Recognised]:
         if not block or _SKIPPED_BLOCK.match(block[0][1]):
             continue
         if "-->" not in block[0][1] and (len(block) < 2 or "-->" not in block[1][1]):
-            raise InputError("vtt: expected a cue: an optional identifier, then '[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt'",
-                             source=source, line=block[0][0])
+            raise InputError(
+                "vtt: expected a cue: an optional identifier, then '[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt'",
+                source=source,
+                line=block[0][0],
+            )
         cue: Optional[tuple[int, float, float]] = None
         payload: list[str] = []
         for number, line in block:
@@ -151,6 +157,7 @@ def _vtt_cue(cue: Optional[tuple[int, float, float]], payload: list[str]) -> lis
 
 
 # SRT ----------------------------------------------------------------------------------------------------
+
 
 def speaker_prefix(line: str) -> tuple[Optional[str], str]:
     """("坐席", "您好") from "坐席：您好"; (None, line) when the line starts with no speaker name."""
@@ -176,8 +183,9 @@ def read_srt(text: str, source: str) -> list[Recognised]:
                 more = _join([last.text] + [_ASS_TAG.sub("", _TAG.sub("", entry)) for _, entry in block])
                 fragments[-1] = Fragment(last.speaker, more, last.start, last.end, last.path)
                 continue
-            raise InputError("srt: expected a cue number, then 'HH:MM:SS,mmm --> HH:MM:SS,mmm'",
-                             source=source, line=block[0][0])
+            raise InputError(
+                "srt: expected a cue number, then 'HH:MM:SS,mmm --> HH:MM:SS,mmm'", source=source, line=block[0][0]
+            )
         number, line = block[0]
         start, end = _timing(_SRT_TIMING, "srt", "HH:MM:SS,mmm --> HH:MM:SS,mmm", number, line, source)
         speaker: Optional[str] = None

@@ -40,7 +40,9 @@ def read_tencent(data: object, source: str) -> list[Recognised]:
     status = _status(checked, doc, path)
     if status in (0, 1):
         shown = doc.get("StatusStr") or ("waiting" if status == 0 else "doing")
-        raise checked.error(at(path, "Status"), f"the task has not finished (Status {status}, {shown}); ask again later")
+        raise checked.error(
+            at(path, "Status"), f"the task has not finished (Status {status}, {shown}); ask again later"
+        )
     if status == 3:
         raise checked.error(at(path, "Status"), f"the task failed: {doc.get('ErrorMsg') or 'no ErrorMsg given'}")
 
@@ -58,8 +60,14 @@ def read_tencent(data: object, source: str) -> list[Recognised]:
         fragments = [f for i, v in enumerate(details) if v is not None for f in [_sentence(checked, v, item(where, i))]]
     else:
         fragments = _result_lines(checked, checked.text(doc, "Result", path, required=False) or "", at(path, "Result"))
-    return [Recognised(format=FORMAT, fragments=fragments, speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
-                       metadata=metadata)]
+    return [
+        Recognised(
+            format=FORMAT,
+            fragments=fragments,
+            speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
+            metadata=metadata,
+        )
+    ]
 
 
 def _status(checked: Checked, doc: dict, path: str) -> Optional[int]:
@@ -93,15 +101,18 @@ def _sentence(checked: Checked, value: Any, path: str) -> Fragment:
         offset_start = checked.ms(word, "OffsetStartMs", where, required=False)
         offset_end = checked.ms(word, "OffsetEndMs", where, required=False)
         checked.span(offset_start, offset_end, where)
-        words.append(Word(
-            checked.text(word, "Word", where, required=False) or "",
-            start=_plus(start_ms, offset_start),
-            end=_plus(start_ms, offset_end),
-        ))
+        words.append(
+            Word(
+                checked.text(word, "Word", where, required=False) or "",
+                start=_plus(start_ms, offset_start),
+                end=_plus(start_ms, offset_end),
+            )
+        )
     speaker = speaker_text(checked, entry.get("SpeakerId"), at(path, "SpeakerId"))
     loudness = checked.number(entry, "EmotionalEnergy", path, required=False)
-    return Fragment(speaker=speaker, text=text, start=start_ms, end=end, path=path, words=tuple(words),
-                    loudness=loudness)
+    return Fragment(
+        speaker=speaker, text=text, start=start_ms, end=end, path=path, words=tuple(words), loudness=loudness
+    )
 
 
 def _plus(base: Optional[float], offset: Optional[float]) -> Optional[float]:
@@ -128,6 +139,7 @@ def _result_lines(checked: Checked, text: str, path: str) -> list[Fragment]:
         start = _clock(*found.group(1, 2, 3))
         end = _clock(*found.group(4, 5, 6))
         checked.span(start, end, where)
-        fragments.append(Fragment(speaker=found.group(7), text=found.group(8).strip(), start=start, end=end,
-                                  path=where))
+        fragments.append(
+            Fragment(speaker=found.group(7), text=found.group(8).strip(), start=start, end=end, path=where)
+        )
     return fragments

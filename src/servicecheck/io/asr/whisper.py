@@ -27,8 +27,14 @@ def read_whisper(data: object, source: str) -> list[Recognised]:
     if isinstance(language, str):
         metadata["language"] = language
     metadata["variant"] = "whisperx" if "word_segments" in doc or _whisperx(segments) else "whisper"
-    return [Recognised(format=FORMAT, fragments=fragments, speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
-                       metadata=metadata)]
+    return [
+        Recognised(
+            format=FORMAT,
+            fragments=fragments,
+            speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
+            metadata=metadata,
+        )
+    ]
 
 
 def _whisperx(segments: list) -> bool:
