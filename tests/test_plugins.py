@@ -1,10 +1,10 @@
 """Extension points (docs/plugins.md) with the example plugin of examples/plugin.
 
-The plugin is made visible WITHOUT installing it: its src/ folder goes on sys.path and
-``importlib.metadata.entry_points`` is patched to also return the entry points its pyproject.toml
-declares. That needs no network, no build backend and leaves the test venv unchanged, so it is robust in
-CI; what pip would add (writing entry_points.txt) is standard packaging and covered by the metadata
-read from the same pyproject.toml.
+The README's test command installs the plugin into the test venv (``pip install … ./examples/plugin``),
+so these tests find it as a user would: through its installed entry points. Where it is not installed
+(a venv made with ``.[test]`` alone), the ``plugin`` fixture makes it visible instead: its src/ folder
+goes on sys.path and ``importlib.metadata.entry_points`` also returns the entry points its
+pyproject.toml declares; ``test_the_example_plugin_is_installed`` is then skipped.
 """
 
 from __future__ import annotations
@@ -41,9 +41,31 @@ def _declared() -> list[metadata.EntryPoint]:
     ]
 
 
+DISTRIBUTION = "servicecheck-product-names"
+_ORIGINAL_ENTRY_POINTS = metadata.entry_points
+
+
+def _installed() -> bool:
+    try:
+        metadata.distribution(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+# Decided once, before the fixture may put the plugin's src/ (where an editable install leaves its
+# metadata) on sys.path.
+INSTALLED = _installed()
+
+
 @pytest.fixture
 def plugin(monkeypatch):
-    """The example plugin, visible as if installed."""
+    """The example plugin: installed, or visible as if installed."""
+    if INSTALLED:
+        plugins.refresh()
+        yield
+        plugins.refresh()
+        return
     declared = _declared()
     original = metadata.entry_points
 
@@ -182,6 +204,25 @@ def test_json_schema_and_lint_know_the_plugins(plugin):
     assert {"product_stage", "phrases", "id", "severity"} <= set(check["properties"])
     assert {"$ref": "#/$defs/plugin_check_risk_disclosure"} in schema["properties"]["checks"]["items"]["oneOf"]
     assert [p for p in lint_pack("bank-products") if p.level == "error"] == []
+
+
+def test_the_example_plugin_is_installed(plugin):
+    """The installed distribution's entry points, not a patched lookup, provide the plugin's parts."""
+    if not INSTALLED:
+        pytest.skip(f"{DISTRIBUTION} is not installed: pip install -e examples/plugin (the README's test command does)")
+    names = {(p.group, p.name) for p in metadata.distribution(DISTRIBUTION).entry_points}
+    assert names == {
+        ("servicecheck.matchers", "product_names"),
+        ("servicecheck.checks", "risk_disclosure"),
+        ("servicecheck.packs", "bank-products"),
+    }
+    assert metadata.entry_points is _ORIGINAL_ENTRY_POINTS
+    assert plugins.matcher_names() == ["product_names"] and plugins.check_names() == ["risk_disclosure"]
+    assert plugins.installed_pack_source("bank-products") == f"{DISTRIBUTION} 0.1.0"
+    pack = load_pack("bank-products")
+    report = Checker(pack).check(_call(("agent", "您好，朝朝宝随存随取。")))
+    [hit] = _hits(report, "product_mention")
+    assert (hit.start, hit.end, hit.text) == (3, 6, "朝朝宝")
 
 
 def test_import_servicecheck_does_not_load_plugins():

@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print a JSON Schema: the pack language, a transcript or a report")
     schema.add_argument("kind", nargs="?", choices=SCHEMAS, default="pack", help="which schema (default: pack)")
     schema.add_argument("--output", type=Path, default=None)
+    schema.add_argument(
+        "--no-plugins",
+        dest="plugins",
+        action="store_false",
+        help="the built-in pack language only, without installed plugins' matchers and checks",
+    )
 
     from .tools import add_tool_commands
 
@@ -314,7 +320,7 @@ def _run_explain(args: argparse.Namespace) -> int:
 def _run_schema(args: argparse.Namespace) -> int:
     from .schemas import json_schema
 
-    text = json.dumps(json_schema(args.kind), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(json_schema(args.kind, plugins=args.plugins), ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

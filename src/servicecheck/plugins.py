@@ -229,12 +229,13 @@ def _model_schema(model: type[BaseModel], defs: dict) -> dict:
     return schema
 
 
-def extend_json_schema(schema: dict) -> dict:
+def extend_json_schema(schema: dict, installed: bool = True) -> dict:
     """The pack schema with each installed plugin's options: a ``plugin:`` of a rule is one of the
-    installed matchers, a check may be one of the installed check types."""
+    installed matchers, a check may be one of the installed check types. Without ``installed``, as
+    if none were installed (a check's type is then never a plugin's)."""
     defs = schema.setdefault("$defs", {})
     matchers = []
-    for name in matcher_names():
+    for name in matcher_names() if installed else []:
         cls = matcher_plugin(name)
         if cls is None:
             continue
@@ -251,7 +252,7 @@ def extend_json_schema(schema: dict) -> dict:
         defs["PluginRef"] = {"oneOf": matchers, "description": defs["PluginRef"].get("description", "")}
     base = defs.get("PluginCheck", {})
     variants = []
-    for name in check_names():
+    for name in check_names() if installed else []:
         cls = check_plugin(name)
         if cls is None:
             continue

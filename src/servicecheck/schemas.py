@@ -9,13 +9,14 @@ SCHEMAS = ("pack", "transcript", "report")
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def json_schema(kind: str = "pack") -> dict[str, Any]:
+def json_schema(kind: str = "pack", plugins: bool = True) -> dict[str, Any]:
     """The schema of a rule pack, of a transcript as servicecheck JSON reads it (validation: what may
-    be given), or of a report as written (serialization: what will be there)."""
+    be given), or of a report as written (serialization: what will be there). ``plugins=False``
+    leaves installed plugins' matchers and checks out of the pack schema."""
     if kind == "pack":
         from .pack import pack_json_schema
 
-        return pack_json_schema()
+        return pack_json_schema(plugins=plugins)
     from .model import Report, Transcript
 
     if kind == "transcript":

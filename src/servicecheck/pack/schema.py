@@ -658,11 +658,15 @@ class Pack(_HasId):
         return [(w, None) if isinstance(w, str) else (w.word, w.freq) for w in self.dictionary]
 
 
-def pack_json_schema() -> dict[str, Any]:
-    """JSON Schema of the pack language, for editors (``servicecheck schema``)."""
+def pack_json_schema(plugins: bool = True) -> dict[str, Any]:
+    """JSON Schema of the pack language, for editors (``servicecheck schema``).
+
+    With ``plugins`` (the default) the matchers and checks of installed plugins are in it, as an
+    editor on this machine should see them; without, it is the built-in language alone, which is what
+    ``docs/pack.schema.json`` holds whatever is installed where it is regenerated."""
     schema = Pack.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "servicecheck rule pack"
     from ..plugins import extend_json_schema
 
-    return extend_json_schema(schema)
+    return extend_json_schema(schema, installed=plugins)
