@@ -9,6 +9,7 @@ through in bounded memory. Each worker builds its own Checker once, from the pac
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import sys
@@ -16,6 +17,7 @@ import warnings
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
@@ -83,7 +85,10 @@ def _encodable(text: Optional[str]) -> Optional[str]:
 def check_one(checker: "Checker", item: Any, index: int) -> Result:
     """Check one item; any failure becomes a ``RecordError`` (never raises for bad data). A checker
     that redacts masks personal data in error rows too (a message may quote the input)."""
-    result = _check_one(checker, item, index)
+    return _redacted(checker, _check_one(checker, item, index))
+
+
+def _redacted(checker: "Checker", result: Result) -> Result:
     if checker.redact and isinstance(result, RecordError):
         from .privacy import redact_record_error
 
@@ -121,6 +126,58 @@ def error_message(exc: BaseException) -> str:
     return text if len(text) <= 2000 else text[:2000] + "…"
 
 
+# -- reports as JSON ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportJson:
+    """A report already written as its JSON line (``check_many(as_json=True)``), with the few fields a
+    batch writer decides on. Worker processes write it, so the process that collects results does no
+    per-report work beyond writing ``json``; ``report()`` reads the full ``Report`` back when needed.
+
+    ``json`` is exactly the line ``servicecheck check --format jsonl`` writes (without the line break).
+    ``flagged`` holds the severities of the findings that are not hits (violations, missing stages,
+    failed checks), for ``--fail-on``."""
+
+    json: str
+    transcript_id: str
+    score: float
+    passed: bool
+    flagged: tuple[str, ...]
+
+    ok = True
+
+    @classmethod
+    def of(cls, report: Report) -> "ReportJson":
+        flagged = tuple(sorted({f.severity for f in report.findings if f.kind != "hit"}))
+        line = json.dumps(report.model_dump(mode="json"), ensure_ascii=False)
+        return cls(line, report.transcript_id, report.score, report.passed, flagged)
+
+    def report(self) -> Report:
+        return Report.model_validate_json(self.json)
+
+
+def check_item(checker: "Checker", item: Any, index: int) -> list[Result]:
+    """The results of one input item, numbered from ``index``: one, or none or several for a JSONL line
+    read with ``defer_parsing`` (parsed here; a recogniser's output may hold several calls)."""
+    if not (isinstance(item, Record) and item.unparsed is not None):
+        return [check_one(checker, item, index)]
+    try:
+        parts = item.parsed()
+    except Exception as exc:  # noqa: BLE001 - a reader's bug on one line must not stop the batch
+        error = RecordError(
+            source=_encodable(item.source), line=item.line, index=index, error=_encodable(error_message(exc))
+        )
+        return [_redacted(checker, error)]
+    return [check_one(checker, part, index + offset) for offset, part in enumerate(parts)]
+
+
+def _numbered(result: Result, index: int) -> Result:
+    """An error row with its place in the output: a worker numbers the records of a deferred line as if
+    each line held one."""
+    if isinstance(result, RecordError) and result.index != index:
+        return result.model_copy(update={"index": index})
+    return result
+
+
 # -- worker processes -------------------------------------------------------------------------------------
 _WORKER_CHECKER: Optional["Checker"] = None
 
@@ -137,19 +194,25 @@ def _init_worker(pack_content: dict, options: dict) -> None:
     gc.freeze()
 
 
-def _check_chunk(chunk: list[tuple[int, Any]]) -> list[Union[str, RecordError]]:
-    """Reports travel back as JSON: pydantic writes and reads it in Rust, in about half the time of
-    pickling and unpickling the report's objects (measured 250 against 420 us for a 40-utterance call),
-    and most of the saving is in the parent, which otherwise competes with the workers for a core."""
+Sent = Union[str, ReportJson, RecordError]
+
+
+def _check_chunk(chunk: list[tuple[int, Any]], as_json: bool) -> list[list[Sent]]:
+    """The results of each item of ``chunk``. Reports travel back as JSON: as the final ``ReportJson``
+    when the caller writes JSON anyway, otherwise as pydantic's JSON, which it writes and reads in Rust
+    in about half the time of pickling and unpickling the report's objects (250 against 420 us for a
+    40-utterance call)."""
     assert _WORKER_CHECKER is not None
-    results: list[Union[str, RecordError]] = []
-    for index, item in chunk:
-        result = check_one(_WORKER_CHECKER, item, index)
-        results.append(result.model_dump_json() if isinstance(result, Report) else result)
-    return results
+    return [[_to_parent(r, as_json) for r in check_item(_WORKER_CHECKER, item, index)] for index, item in chunk]
 
 
-def _from_worker(result: Union[str, RecordError]) -> Result:
+def _to_parent(result: Result, as_json: bool) -> Sent:
+    if isinstance(result, Report):
+        return ReportJson.of(result) if as_json else result.model_dump_json()
+    return result
+
+
+def _from_worker(result: Sent) -> Union[Result, ReportJson]:
     return Report.model_validate_json(result) if isinstance(result, str) else result
 
 
@@ -193,11 +256,25 @@ def run_batch(
     workers: int = 1,
     chunk_size: int = 32,
     max_in_flight: Optional[int] = None,
-) -> Iterator[Result]:
-    """Yield a result per item, in input order."""
+    as_json: bool = False,
+) -> Iterator[Union[Result, ReportJson]]:
+    """Yield a result per item, in input order (a ``ReportJson`` instead of a ``Report`` with
+    ``as_json``). Results are numbered in output order (``RecordError.index``)."""
+    counter = 0
+
+    def out(result: Union[Result, ReportJson]) -> Union[Result, ReportJson]:
+        nonlocal counter
+        if isinstance(result, RecordError):
+            result = _numbered(result, counter)
+        elif as_json and isinstance(result, Report):
+            result = ReportJson.of(result)
+        counter += 1
+        return result
+
     if workers is None or workers <= 1:
         for index, item in enumerate(items):
-            yield check_one(checker, item, index)
+            for result in check_item(checker, item, index):
+                yield out(result)
         return
     workers = min(workers, os.cpu_count() or workers)
     in_flight_limit = max_in_flight or workers * 4
@@ -223,7 +300,7 @@ def run_batch(
                 if not chunk:
                     break
                 try:
-                    future = pool.submit(_check_chunk, chunk)
+                    future = pool.submit(_check_chunk, chunk, as_json)
                 except BrokenProcessPool:
                     broken = True
                     future = None  # checked in this process below, still in input order
@@ -234,9 +311,9 @@ def run_batch(
             try:
                 if future is None:
                     raise BrokenProcessPool("the pool broke before this chunk was sent")
-                results = future.result()
-                for result in results:
-                    yield _from_worker(result)
+                for results in future.result():
+                    for sent in results:
+                        yield out(_from_worker(sent))
             except BrokenProcessPool:
                 # A worker died (killed, out of memory). Nothing is lost: this chunk and everything
                 # after it is checked here, in this process.
@@ -246,6 +323,8 @@ def run_batch(
                     )
                 broken = warned = True
                 for index, item in chunk:
-                    yield check_one(checker, item, index)
+                    for result in check_item(checker, item, index):
+                        yield out(result)
     for index, item in numbered:  # left over once the pool broke
-        yield check_one(checker, item, index)
+        for result in check_item(checker, item, index):
+            yield out(result)

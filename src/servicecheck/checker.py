@@ -42,7 +42,8 @@ from .text import NormalizeOptions, Normalizer, Segmenter, TextView
 from .text.chars import only_punctuation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batch import RecordError
+    from .batch import RecordError, ReportJson
+    from .io.records import Record
     from .live import LiveSession
 
 TranscriptLike = Union[Transcript, dict, list, str, Path]
@@ -697,17 +698,28 @@ class Checker:
         return LiveSession(self, transcript_id, channel, metadata)
 
     def check_many(
-        self, items: Iterable[TranscriptLike], *, workers: int = 1, chunk_size: int = 32
-    ) -> Iterator[Union[Report, "RecordError"]]:
+        self,
+        items: Iterable[Union[TranscriptLike, "Record"]],
+        *,
+        workers: int = 1,
+        chunk_size: int = 32,
+        as_json: bool = False,
+    ) -> Iterator[Union[Report, "RecordError", "ReportJson"]]:
         """Check many items; results come out in input order, one per item.
 
         Good items give a ``Report``; an item that cannot be read or checked gives a ``RecordError``
         (``ok`` is False) naming its source, line and problem, and the batch goes on. ``workers > 1``
         checks on that many processes, streaming the input with bounded memory.
+
+        ``as_json=True`` gives a ``ReportJson`` (the report's JSON line, its id, score, pass and flagged
+        severities) instead of a ``Report``: with workers, the reports are written in the workers and
+        this process only passes them on, which is what lets a batch that writes JSON scale with the
+        cores. Reading records with ``iter_records(..., defer_parsing=True)`` moves parsing to the
+        workers as well (docs/performance.md, "Workers").
         """
         from .batch import run_batch
 
-        return run_batch(self, items, workers=workers, chunk_size=chunk_size)
+        return run_batch(self, items, workers=workers, chunk_size=chunk_size, as_json=as_json)
 
 
 def _resolve_overlaps(

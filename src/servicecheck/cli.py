@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--fail-on", choices=SEVERITIES, default=None, help="exit 1 on findings this severe")
     check.add_argument(
-        "--output", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)"
+        "-o", "--output", type=Path, default=None, metavar="FILE", help="file to write (default: standard output)"
     )
     check.add_argument(
         "--summary",
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--redact", action="store_true", help="mask card, ID and phone numbers on the page")
     _input_options(render)
     render.add_argument("--format", choices=("html", "text"), default="html")
-    render.add_argument("--output", type=Path, default=None, help="file to write (default: standard output)")
+    render.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: standard output)")
 
     report = commands.add_parser(
         "report", help="a batch overview (index.html) and a page per call, for a QA team's browser"
@@ -181,7 +181,7 @@ def _progress(iterable, enabled: bool):
 def _run_check(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
-    from .batch import RecordError
+    from .batch import RecordError, ReportJson
     from .checker import Checker
     from .io import iter_records
     from .model import severity_at_least
@@ -190,14 +190,19 @@ def _run_check(args: argparse.Namespace) -> int:
     checker = Checker(args.pack, role_map=_role_map(args), redact=args.redact)
     reports = failed = 0
     worst_hit = False
-    records = iter_records(args.paths, format=args.input_format, options=_read_options(args, checker))
-    results = checker.check_many(records, workers=args.workers)
+    summary_path = args.summary
+    if summary_path is None and args.format == "csv" and args.output is not None:
+        summary_path = args.output.with_name(args.output.stem + ".calls.csv")
+    # With workers, lines are parsed and JSON reports written in the workers: this process only reads
+    # lines and writes what comes back (docs/performance.md, "Workers").
+    pooled = args.workers > 1
+    as_json = args.format in ("json", "jsonl") and summary_path is None
+    options = _read_options(args, checker)
+    records = iter_records(args.paths, format=args.input_format, options=options, defer_parsing=pooled)
+    results = checker.check_many(records, workers=args.workers, as_json=as_json)
     with ExitStack() as files:
         out = open_output(files, args.output) if args.output else sys.stdout
         sink = ResultSink(args.format, checker.pack, out, bom=args.excel)
-        summary_path = args.summary
-        if summary_path is None and args.format == "csv" and args.output is not None:
-            summary_path = args.output.with_name(args.output.stem + ".calls.csv")
         calls = CallsCsv(open_output(files, summary_path), checker.pack, bom=args.excel) if summary_path else None
         for result in _progress(results, not args.no_progress):
             if isinstance(result, RecordError):
@@ -207,9 +212,12 @@ def _run_check(args: argparse.Namespace) -> int:
                 print(f"servicecheck: {message}", file=sys.stderr)
             else:
                 reports += 1
-                if args.fail_on and any(
-                    f.kind != "hit" and severity_at_least(f.severity, args.fail_on) for f in result.findings
-                ):
+                flagged = (
+                    result.flagged
+                    if isinstance(result, ReportJson)
+                    else {f.severity for f in result.findings if f.kind != "hit"}
+                )
+                if args.fail_on and any(severity_at_least(severity, args.fail_on) for severity in flagged):
                     worst_hit = True
             sink.add(result)
             if calls is not None:

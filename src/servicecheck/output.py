@@ -9,11 +9,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Union
 
-from .batch import RecordError
+from .batch import RecordError, ReportJson
 from .model import Report
 from .pack.schema import Pack
 
-Result = Union[Report, RecordError]
+Result = Union[Report, RecordError, ReportJson]
 
 
 def open_output(files: ExitStack, path: Path) -> IO[str]:
@@ -34,6 +34,8 @@ class CallsCsv:
     def add(self, result: Result) -> None:
         from .csvout import call_row
 
+        if isinstance(result, ReportJson):
+            result = result.report()
         self._writer.write(call_row(result, self._pass_mark))
 
 
@@ -57,6 +59,8 @@ class ResultSink:
 
     def add(self, result: Result) -> None:
         self.count += 1
+        if isinstance(result, ReportJson) and self.format not in ("json", "jsonl"):
+            result = result.report()
         if self.format == "table":
             from .render import Line, report_blocks
 
@@ -71,6 +75,11 @@ class ResultSink:
                 from .csvout import finding_rows
 
                 self.csv.write_all(finding_rows(result))
+        elif isinstance(result, ReportJson):  # json or jsonl: the report as a worker wrote it
+            if self.format == "jsonl":
+                self.out.write(result.json + "\n")
+            else:
+                self.collected.append(json.loads(result.json))
         elif self.format == "jsonl":
             self.out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
         else:

@@ -45,13 +45,19 @@ def _check_format(fmt: str) -> None:
 
 
 def _records_from_stream(
-    stream: BinaryIO, source: str, fmt: str, options: ReadOptions, stem: str, requested: str = "auto"
+    stream: BinaryIO,
+    source: str,
+    fmt: str,
+    options: ReadOptions,
+    stem: str,
+    requested: str = "auto",
+    defer_parsing: bool = False,
 ) -> Iterator[Record]:
     """``fmt``: how the stream is laid out (json, jsonl, text, vtt, srt); ``requested``: the format the
     caller named, or auto."""
     convert = Converter(requested, options, source, stem)
     if fmt == "jsonl":
-        yield from iter_jsonl(stream, source, convert)
+        yield from iter_jsonl(stream, source, convert, defer=defer_parsing)
     elif fmt == "json":
         yield from iter_json_document(stream, source, convert)
     else:
@@ -179,12 +185,17 @@ def iter_records(
     *,
     format: str = "auto",
     options: Optional[ReadOptions] = None,
+    defer_parsing: bool = False,
 ) -> Iterator[Record]:
     """Every record of every input, in order: transcripts and error records. Never raises on bad data.
 
     ``format``: one of ``FORMATS``; ``auto`` decides by suffix and content. ``role_map`` maps speaker
     labels or recogniser channel / speaker ids to roles (a ``RoleMap`` or a dict such as
-    ``{0: "agent", 1: "customer"}``); ``options`` carries the rest (``ReadOptions``)."""
+    ``{0: "agent", 1: "customer"}``); ``options`` carries the rest (``ReadOptions``).
+
+    ``defer_parsing``: JSONL lines come out unparsed (``Record.unparsed``; ``Record.parsed()`` gives
+    their records) for ``check_many(workers=N)``, which then parses them in its worker processes
+    instead of in this one. The results are the same."""
     _check_format(format)
     options = _options(role_map, options)
     if isinstance(paths, (str, Path)):
@@ -195,7 +206,7 @@ def iter_records(
             stream: BinaryIO = sys.stdin.buffer
             if layout is None:
                 layout, stream = _sniff(stream)
-            yield from _records_from_stream(stream, "<stdin>", layout, options, "stdin", format)
+            yield from _records_from_stream(stream, "<stdin>", layout, options, "stdin", format, defer_parsing)
             continue
         path = Path(item)
         source = str(path)
@@ -212,7 +223,7 @@ def iter_records(
             elif layout == "text" and format == "auto":
                 sniffed, stream = _sniff(handle)  # a .txt file may hold subtitles
                 layout = sniffed if sniffed in ("vtt", "srt") else "text"
-            yield from _records_from_stream(stream, source, layout, options, path.stem, format)
+            yield from _records_from_stream(stream, source, layout, options, path.stem, format, defer_parsing)
 
 
 def read_transcripts(

@@ -4,6 +4,7 @@ to a converter that makes records of it (servicecheck's own JSON, or a recognise
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import BinaryIO, Callable, Iterator, Optional
 
 from ..errors import InputError
@@ -52,20 +53,31 @@ def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, bool]]
         yield b"", True
 
 
-def iter_jsonl(stream: BinaryIO, source: str, convert: Convert) -> Iterator[Record]:
-    """One document per non-blank line; a bad line becomes an error record and reading goes on."""
+def iter_jsonl(stream: BinaryIO, source: str, convert: Convert, defer: bool = False) -> Iterator[Record]:
+    """One document per non-blank line; a bad line becomes an error record and reading goes on.
+
+    With ``defer``, each line is handed on unparsed (``Record.unparsed``): a batch on several processes
+    then parses in its workers, and the reading process only splits lines."""
     for number, (raw, too_long) in enumerate(_bounded_lines(stream, MAX_LINE_BYTES), start=1):
         if not too_long and not raw.strip():
             continue
-        try:
-            if too_long:
-                raise InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
-            # Without its line break: JSON cut short would otherwise be reported on the next line.
-            data = _parse(_decode(raw, source, number).rstrip("\r\n"), source, number)
-        except InputError as exc:
-            yield Record(source, number, error=exc)
-            continue
-        yield from convert(data, number)
+        if too_long:
+            error = InputError(f"record longer than {MAX_LINE_BYTES} bytes", source=source, line=number)
+            yield Record(source, number, error=error)
+        elif defer:
+            yield Record(source, number, unparsed=partial(parse_line, raw, source, number, convert))
+        else:
+            yield from parse_line(raw, source, number, convert)
+
+
+def parse_line(raw: bytes, source: str, number: int, convert: Convert) -> list[Record]:
+    """The records of one JSONL line (its error record if it is not a document)."""
+    try:
+        # Without its line break: JSON cut short would otherwise be reported on the next line.
+        data = _parse(_decode(raw, source, number).rstrip("\r\n"), source, number)
+    except InputError as exc:
+        return [Record(source, number, error=exc)]
+    return list(convert(data, number))
 
 
 def iter_json_document(stream: BinaryIO, source: str, convert: Convert) -> Iterator[Record]:

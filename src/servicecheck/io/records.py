@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
@@ -21,6 +21,15 @@ class Record:
     transcript: Optional[Transcript] = None
     error: Optional[InputError] = None
     id: Optional[str] = None  # of a record that could not be read, when its id could be
+    # A JSONL line read but not parsed yet (``iter_records(defer_parsing=True)``): called where the
+    # record is checked, in a worker process, it gives the line's records. Then transcript and error
+    # are both None.
+    unparsed: Optional[Callable[[], list["Record"]]] = None
+
+    def parsed(self) -> list["Record"]:
+        """This record, or the records of its line once parsed (one, or several for a recogniser's
+        output holding several calls)."""
+        return self.unparsed() if self.unparsed is not None else [self]
 
 
 def record_id(data: object) -> Optional[str]:
