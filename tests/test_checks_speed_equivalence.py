@@ -2,10 +2,10 @@
 
 ``CheckContext`` scans a speaker's joined utterances once per phrase list, strips punctuation with a few
 regex passes, and asks a pattern check's regexes once of the joined texts; long lists of customer turns
-find repeated questions through an index. Each shortcut is compared here with the computation it
-replaces: the phrase spans with a ``PhraseIndex`` per utterance (what the checks used before), stripping
-and counting with ``text.chars``, the regex prefilter with every pattern run on every utterance, and
-the repeat index with comparing every pair.
+compare a repeated question with a window of recent turns. Each shortcut is compared here with the
+computation it replaces: the phrase spans with a ``PhraseIndex`` per utterance (what the checks used
+before), stripping and counting with ``text.chars``, the regex prefilter with every pattern run on
+every utterance, and the repeat window with comparing every pair.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 
-import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -272,25 +271,34 @@ SIMILAR_TEXTS = st.lists(
 
 @settings(max_examples=300)
 @given(SIMILAR_TEXTS, st.one_of(st.sampled_from([1.0, 50.0, 85.0, 90.0, 99.5, 100.0]), st.floats(0.5, 100.0)))
-def test_repeat_index_finds_what_comparing_everything_finds(texts, cutoff):
+def test_repeat_window_finds_what_comparing_everything_finds_within_it(texts, cutoff):
     expected = repeated_by_brute_force(texts, cutoff)
-    assert repeated(texts, cutoff, indexed_from=0) == expected
-    assert repeated(texts, cutoff, indexed_from=10**9) == expected
+    assert repeated(texts, cutoff) == expected  # at most 60 texts: within the default window
+    assert repeated(texts, cutoff, window=len(texts) + 1) == expected
 
 
-def test_repeat_index_on_a_long_call_of_the_corpus():
+def test_repeat_window_bounds_the_comparisons_but_not_exact_repeats():
+    question, variant = "我想问一下我的账单什么时候寄到", "我想问下我的账单什么时候寄到"
+    others = ["信用卡额度能提高吗", "积分怎么兑换礼品", "密码忘了怎么办呢", "网银登录不了了", "挂失以后多久补卡"]
+    texts = [question, *others, variant, question]
+    assert repeated(texts, 85.0, window=10) == [False] * 6 + [True, True]
+    # Five distinct turns later, a window of three no longer holds the question: the variant is new,
+    # the question itself is still an exact repeat.
+    assert repeated(texts, 85.0, window=3) == [False] * 7 + [True]
+
+
+def test_repeat_window_on_a_long_call_of_the_corpus():
+    """A call longer than the window: what the window finds, comparing everything finds too; exact
+    repeats are found all the same."""
     corpus = bank_corpus()
     call = Transcript.model_validate(corpus.generate(1, utterances=1200, seed=3)[0])
     ctx = CheckContext(call, [], NORMALIZER)
     texts = [norm for _, norm in ctx.stripped_norms("customer", 8) if len(norm) >= 8]
     assert len(texts) > 300
-    flags = repeated(texts, 85.0, indexed_from=0)
-    assert flags == repeated(texts, 85.0, indexed_from=10**9)
-    assert any(flags) and not all(flags)
-
-
-@pytest.mark.parametrize("cutoff", [80.0, 79.999999999, 80.000001])
-def test_repeat_index_at_the_tightest_overlap(cutoff):
-    """fuzz.ratio is exactly 80 here and the texts share exactly the occurrences the index requires."""
-    texts = ["mfqhasrr", "fqhagrr"]
-    assert repeated(texts, cutoff, indexed_from=0) == repeated_by_brute_force(texts, cutoff)
+    everything = repeated_by_brute_force(texts, 85.0)
+    assert any(everything) and not all(everything)
+    assert repeated(texts, 85.0, window=200) == everything  # its repeats lie within 200 distinct turns
+    assert repeated(texts, 85.0, window=len(texts)) == everything
+    windowed = repeated(texts, 85.0, window=50)
+    assert windowed != everything  # ... but further back than 50 distinct turns
+    assert all(e for w, e in zip(windowed, everything) if w)
