@@ -660,10 +660,12 @@ def parent(args: argparse.Namespace) -> int:
         if args.workers_max:
             # The batch job gets a corpus of its own, large enough for the pool's start to matter as
             # it does in a real re-check of history (same generator and seed, more calls).
+            # Written by a child process: the calls never live in this one, whose peak RSS the
+            # measuring children would inherit (Linux keeps ru_maxrss across fork and exec).
             workers_corpus = tmp / "workers-corpus.jsonl"
-            corpus_mod.write_jsonl(
-                corpus_mod.generate(args.workers_calls, args.utterances, args.seed), str(workers_corpus)
-            )
+            generate = [sys.executable, str(HERE / "corpus.py"), "--calls", str(args.workers_calls)]
+            generate += ["--utterances", str(args.utterances), "--seed", str(args.seed), "--out", str(workers_corpus)]
+            subprocess.run(generate, check=True, capture_output=True)
             batch_runner = Runner(workers_corpus, env)
             for n in range(1, args.workers_max + 1):
                 print(f"[{_load_avg()}] batch of {args.workers_calls} calls, workers={n} ...", flush=True)
