@@ -101,3 +101,11 @@ def test_wheel_installs_and_checks_outside_the_repo(tmp_path):
     script = venv / ("Scripts/servicecheck.exe" if os.name == "nt" else "bin/servicecheck")
     lint = _run([str(script), "lint", "bank-cn"], cwd=outside, env=env, timeout=300)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+    # The wheel itself on the Python path, imported as a zip (what Spark's --py-files does, docs/spark.md):
+    # every package imports and the built-in pack is found inside the zip.
+    zipped = _run([str(python), "-c", SCRIPT], cwd=outside, env={**env, "PYTHONPATH": str(wheel)}, timeout=300)
+    assert zipped.returncode == 0, zipped.stdout + zipped.stderr
+    result = json.loads(zipped.stdout.strip().splitlines()[-1])
+    assert result["module"].startswith(str(wheel)), result["module"]
+    assert result["pack_id"] == "bank-cn" and "forbidden" in result["stages"]

@@ -50,8 +50,29 @@ def _builtin_dirs() -> Iterator[Path]:
                 folder = Path(os.fspath(entry)).parent
                 if folder not in folders:
                     folders.append(folder)
+        if not folders and any(entry.name.endswith(".yaml") for entry in entries):
+            folders.append(_extracted(root))
     yield from folders
     yield Path(__file__).resolve().parents[3] / "rules"
+
+
+_EXTRACTED: dict[str, Path] = {}
+
+
+def _extracted(root: Any) -> Path:
+    """The packs of a servicecheck imported from a zip (a wheel on ``--py-files``, a zipapp), copied
+    once per process into a private temporary folder: packs are read as files, with line numbers."""
+    key = str(root)
+    folder = _EXTRACTED.get(key)
+    if folder is None:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="servicecheck-rules-"))
+        for entry in root.iterdir():
+            if entry.name.endswith(".yaml"):
+                (folder / entry.name).write_bytes(entry.read_bytes())
+        _EXTRACTED[key] = folder
+    return folder
 
 
 def builtin_pack_path(pack_id: str) -> Optional[Path]:
