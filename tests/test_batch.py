@@ -22,7 +22,8 @@ import pytest
 from conftest import servicecheck_script
 
 from servicecheck import Checker, Report, load_pack
-from servicecheck.batch import RecordError
+from servicecheck.batch import RecordError, ReportJson
+from servicecheck.errors import InputError
 from servicecheck.io import iter_records
 
 RECORDS = 10_000
@@ -295,3 +296,63 @@ def test_check_many_accepts_mixed_items_in_parallel(tmp_path):
     serial = [r.model_dump() for r in checker.check_many(items)]
     assert parallel == serial and len(serial) == len(items)
     assert [r.get("ok", True) for r in serial[:9]] == [True, True, True, True, True, False, False, False, False]
+
+
+# -- reports written in the workers, lines parsed there ----------------------------------------------------
+@pytest.mark.parametrize("workers", [1, 2])
+def test_deferred_lines_and_json_results_equal_the_parsed_reports(batch_file, serial_results, workers):
+    """``defer_parsing`` + ``as_json`` (what ``servicecheck check --workers N`` runs): the same error rows,
+    and each report as exactly the JSON line the command writes for it."""
+    path, bad = batch_file
+    records = list(islice(iter_records(path, defer_parsing=True), 1200))
+    assert all(r.unparsed is not None for r in records if r.line not in bad or bad[r.line] != "invalid UTF-8")
+    results = list(Checker(load_pack("bank-cn")).check_many(records, workers=workers, as_json=True))
+    expected = serial_results[:1200]
+    assert len(results) == len(expected)
+    for got, want in zip(results, expected):
+        if isinstance(want, RecordError):
+            assert got == want
+            continue
+        assert isinstance(got, ReportJson)
+        assert got.json == json.dumps(want.model_dump(mode="json"), ensure_ascii=False)
+        assert (got.transcript_id, got.score, got.passed) == (want.transcript_id, want.score, want.passed)
+        assert set(got.flagged) == {f.severity for f in want.findings if f.kind != "hit"}
+    assert results[0].report() == expected[0]
+
+
+def _two_calls() -> list:
+    from servicecheck.io.records import Record, transcript_from_dict
+    from servicecheck.io.roles import RoleMap
+
+    calls = [{"id": f"part-{n}", "utterances": [{"speaker": "agent", "text": "您好"}]} for n in (1, 2)]
+    return [Record("two.jsonl", 1, transcript_from_dict(call, RoleMap())) for call in calls]
+
+
+def test_a_deferred_line_with_several_calls_numbers_what_follows():
+    """A recogniser's output may hold several calls on one line: the results after it are numbered in
+    output order, as if the records had been parsed before."""
+    from servicecheck.io.records import Record
+
+    items = [
+        Record("two.jsonl", 1, unparsed=_two_calls),
+        Record("two.jsonl", 2, unparsed=lambda: [Record("two.jsonl", 2, error=InputError("bad", line=2))]),
+    ]
+    results = list(Checker(load_pack("bank-cn")).check_many(items))
+    assert [r.transcript_id for r in results[:2]] == ["part-1", "part-2"]
+    assert isinstance(results[2], RecordError) and results[2].index == 2 and results[2].line == 2
+
+
+def test_fail_on_with_workers_decides_as_one_process(tmp_path):
+    calls = tmp_path / "calls.jsonl"
+    rnd = random.Random(5)
+    calls.write_text("\n".join(json.dumps(_record(i, rnd), ensure_ascii=False) for i in range(40)) + "\n", "utf-8")
+    statuses = set()
+    for workers in ("1", "2"):
+        done = subprocess.run(
+            [str(servicecheck_script()), "check", str(calls), "--workers", workers, "--fail-on", "critical"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        statuses.add(done.returncode)
+    assert statuses == {1}  # 这个不归我管 is a critical forbidden phrase in some of the calls
