@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -74,6 +74,10 @@ def _transcript_id(item: Any) -> Optional[str]:
         return None
 
 
+@overload
+def _encodable(text: str) -> str: ...
+@overload
+def _encodable(text: Optional[str]) -> Optional[str]: ...
 def _encodable(text: Optional[str]) -> Optional[str]:
     """``text`` with lone surrogates (a JSON "\\ud800", a file name that is not UTF-8) written as
     ``\\udcff`` escapes, so an error row can always be printed as UTF-8."""

@@ -32,7 +32,7 @@ from .match.context import (
     unless_phrase,
 )
 from .match.regex import compile_regex
-from .model import Finding, Report, StageResult, Token, Transcript, Utterance
+from .model import Channel, Finding, Report, Speaker, StageResult, Token, Transcript, Utterance
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
 from .recognition import annotate, carries_recognition
@@ -322,7 +322,7 @@ class Checker:
                 hits.extend(self._decide_in_priority_order(view, stage_candidates))
         for stage_hits in accepted.values():
             # Anchors first, then overlaps: a candidate that fails its anchor must not hide another.
-            anchors = {h[1].anchor for h in stage_hits} - {None}
+            anchors = {h[1].anchor for h in stage_hits if h[1].anchor is not None}
             if anchors:
                 everything = [h[0] for h in stage_hits]
                 valid = {a: anchored_hits(view, everything, a) for a in anchors}
@@ -401,7 +401,7 @@ class Checker:
         everything = [candidate for candidate, _ in candidates]
         anchored = {
             anchor: anchored_if_accepted(view, everything, anchor, accepted)
-            for anchor in {rule.anchor for _, rule in candidates} - {None}
+            for anchor in {rule.anchor for _, rule in candidates if rule.anchor is not None}
         }
         return self._decide_in_priority_order(view, candidates, anchored, verdicts)
 
@@ -427,8 +427,10 @@ class Checker:
         for candidate in sorted(self._models.candidates(view, rules), key=lambda c: (-c.similarity, c.start)):
             rule = by_index[candidate.rule]
             stage_taken = taken.get(rule.stage_id)
+            model = rule.rule.model  # never None: only model rules are scored
             if (
-                rule.rule.model.mode == "fallback"
+                model is not None
+                and model.mode == "fallback"
                 and stage_taken is not None
                 and any(h[1].stage_id == rule.stage_id and h[1].rule.model is None for h in hits)
             ):
@@ -443,7 +445,7 @@ class Checker:
         out.sort(key=lambda h: (h[0].start, h[1].order))
         return out
 
-    def explain(self, text: str, speaker: str = "agent") -> list[dict]:
+    def explain(self, text: str, speaker: Speaker = "agent") -> list[dict]:
         """Every candidate match in one utterance and what became of it, for pack authors.
 
         Each row: stage, rule, method, pattern, the original text matched, similarity, ``kept`` and the
@@ -495,7 +497,7 @@ class Checker:
             explanation = self._models.explanation(
                 rule, view.norm[candidate.start : candidate.end], candidate.similarity
             )
-            review = rule.rule.model.mode == "review"
+            review = rule.rule.model is not None and rule.rule.model.mode == "review"
         else:
             explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
         if method in ("fuzzy", "pinyin"):
@@ -690,7 +692,7 @@ class Checker:
         return results
 
     def session(
-        self, transcript_id: str = "live", channel: str = "phone", metadata: Optional[dict] = None
+        self, transcript_id: str = "live", channel: Channel = "phone", metadata: Optional[dict] = None
     ) -> "LiveSession":
         """A live session for one call in progress (see ``servicecheck.live``)."""
         from .live import LiveSession

@@ -33,15 +33,19 @@ def render_text(transcript: Transcript, report: Report) -> str:
             for f in report.findings
             if f.utterance_index == index and not is_check(f) and f.start is not None and (f.end or 0) > f.start
         ]
-        marks = sorted(spans, key=lambda f: (f.start, -f.end))
-        out, cursor = [], 0
-        for f in marks:
-            if f.start < cursor:
+        marks = sorted(
+            ((f.start, f.end, f) for f in spans if f.start is not None and f.end is not None),
+            key=lambda m: (m[0], -m[1]),
+        )
+        out: list[str] = []
+        cursor = 0
+        for start, end, f in marks:
+            if start < cursor:
                 continue  # nested or overlapping: the outer mark is shown
             label = ("!" if f.kind != "hit" else "") + f.stage + ("?" if f.needs_review else "")
-            out.append(utterance.text[cursor : f.start])
-            out.append(f"[{utterance.text[f.start : f.end]}|{label}]")
-            cursor = f.end
+            out.append(utterance.text[cursor:start])
+            out.append(f"[{utterance.text[start:end]}|{label}]")
+            cursor = end
         out.append(utterance.text[cursor:])
         lines.append(f"{index:>3} {utterance.speaker:<8} {''.join(out)}")
         for f in report.findings:

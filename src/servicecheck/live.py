@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .checks.base import PhraseList
 from .match.context import Position
-from .model import Finding, Report, Transcript, Utterance
+from .model import Channel, Finding, Report, Transcript, Utterance
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checker import Checker
@@ -73,7 +73,11 @@ class LiveSession:
     """One call in progress. Not thread-safe; one per call. See the module docstring."""
 
     def __init__(
-        self, checker: "Checker", transcript_id: str = "live", channel: str = "phone", metadata: Optional[dict] = None
+        self,
+        checker: "Checker",
+        transcript_id: str = "live",
+        channel: Channel = "phone",
+        metadata: Optional[dict] = None,
     ) -> None:
         self.checker = checker
         self.transcript_id = transcript_id

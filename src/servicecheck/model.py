@@ -110,7 +110,11 @@ class Utterance(_Frozen):
         if not (self.words or self.fragments):
             return self
         length = len(self.text)
-        for kind, spans in (("words", self.words), ("fragments", self.fragments)):
+        checked: tuple[tuple[str, tuple[Word | Fragment, ...]], ...] = (
+            ("words", self.words),
+            ("fragments", self.fragments),
+        )
+        for kind, spans in checked:
             for i, span in enumerate(spans):
                 if not span.start <= span.end <= length:
                     raise ValueError(

@@ -64,6 +64,7 @@ class ResultSink:
         if self.format == "table":
             from .render import Line, report_blocks
 
+            assert not isinstance(result, ReportJson)  # read back above
             self.summary.add(result)
             if isinstance(result, RecordError):
                 where = f"== record {result.index} ({result.source}, line {result.line})"

@@ -16,6 +16,7 @@ are reported at the author's YAML line like the built-in ones.
 from __future__ import annotations
 
 import os
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Optional, Union
@@ -88,10 +89,10 @@ def refresh() -> None:
 def entry_points(group: str) -> dict[str, metadata.EntryPoint]:
     """The group's entry points by name (the first one of a name wins)."""
     if group not in _cache:
-        try:
+        if sys.version_info >= (3, 10):
             found = metadata.entry_points(group=group)
-        except TypeError:  # pragma: no cover - Python 3.9: entry_points() takes no arguments
-            found = metadata.entry_points().get(group, [])  # type: ignore[attr-defined]
+        else:  # pragma: no cover - Python 3.9: entry_points() takes no arguments
+            found = metadata.entry_points().get(group, [])
         points: dict[str, metadata.EntryPoint] = {}
         for point in found:
             points.setdefault(point.name, point)
@@ -178,8 +179,8 @@ def plugin_problems(pack: Any) -> list[tuple[tuple, str]]:
     for c, check in enumerate(pack.checks):
         if check.type in _builtin_types():
             continue
-        cls = check_plugin(check.type)
-        if cls is None:
+        check_cls = check_plugin(check.type)
+        if check_cls is None:
             known = check_types() + check_names()
             problems.append(
                 (
@@ -189,7 +190,7 @@ def plugin_problems(pack: Any) -> list[tuple[tuple, str]]:
             )
             continue
         try:
-            check._parsed = cls.Options.model_validate(check.model_extra or {})
+            check._parsed = check_cls.Options.model_validate(check.model_extra or {})
         except ValidationError as exc:
             problems.extend(_errors(exc, ("checks", c)))
     return problems
@@ -253,10 +254,10 @@ def extend_json_schema(schema: dict, installed: bool = True) -> dict:
     base = defs.get("PluginCheck", {})
     variants = []
     for name in check_names() if installed else []:
-        cls = check_plugin(name)
-        if cls is None:
+        check_cls = check_plugin(name)
+        if check_cls is None:
             continue
-        options = _model_schema(cls.Options, defs)
+        options = _model_schema(check_cls.Options, defs)
         properties = {k: v for k, v in base.get("properties", {}).items() if k != "type"}
         properties.update(options.get("properties", {}))
         properties["type"] = {"const": name}

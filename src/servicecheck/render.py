@@ -42,9 +42,9 @@ def clip(text: str, width: int) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Sequence[int] = ()) -> str:
     """Columns padded to the widest cell; the columns numbered in ``right`` aligned right (numbers)."""
-    rows = [[str(c) for c in row] for row in rows]
+    texts = [[str(c) for c in row] for row in rows]
     widths = [display_width(h) for h in headers]
-    for row in rows:
+    for row in texts:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], display_width(cell))
 
@@ -54,7 +54,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Seque
         ).rstrip()
 
     lines = [line(headers), "  ".join("-" * w for w in widths)]
-    lines.extend(line(row) for row in rows)
+    lines.extend(line(row) for row in texts)
     return "\n".join(lines)
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .checker import Checker, TranscriptLike
 from .io import read_transcript
-from .model import Report, Transcript, Utterance
+from .model import Report, Speaker, Transcript, Utterance
 from .pack.load import load_pack
 from .pack.schema import Pack
 
@@ -180,7 +180,7 @@ class ServiceCheckComponent:
             raise ValueError(f"speaker must be agent, customer or other, not {speaker!r}")
         self.name = name
         self.pack_source: Union[str, dict, Pack] = pack
-        self.speaker = speaker
+        self.speaker = cast(Speaker, speaker)  # one of the three, checked above
         self.spans_key = spans_key
         self._checker: Optional[Checker] = None
         register_extensions()

@@ -358,10 +358,11 @@ def _input_shape(df: "DataFrame", column: str) -> tuple[str, list]:
     from pyspark.sql import types as T
 
     fields = {f.name: f.dataType for f in df.schema.fields}
-    if column in fields and isinstance(fields[column], (T.StringType, T.BinaryType)):
+    data_type = fields.get(column)
+    if isinstance(data_type, (T.StringType, T.BinaryType)):
         return "json", [F.col(f"`{column}`").alias("_sc_json")]
-    if column in fields and isinstance(fields[column], T.StructType):
-        inner = {f.name for f in fields[column].fields}
+    if isinstance(data_type, T.StructType):
+        inner = {f.name for f in data_type.fields}
         source = lambda name: F.col(f"`{column}`").getField(name)  # noqa: E731
     elif "utterances" in fields:
         inner = set(fields)

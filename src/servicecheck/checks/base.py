@@ -31,6 +31,18 @@ _ASSERTIONS = ("^", "$", "\\A", "\\z")
 Span = tuple[int, int, str]  # original start, end, the phrase or regex as written
 
 
+def hit_index(hit: Finding) -> int:
+    """The utterance of a stage hit (``stage_hits`` holds only findings in an utterance)."""
+    assert hit.utterance_index is not None, hit
+    return hit.utterance_index
+
+
+def hit_span(hit: Finding) -> tuple[int, int]:
+    """A stage hit's offsets in its utterance (a finding in an utterance has both)."""
+    assert hit.start is not None and hit.end is not None, hit
+    return hit.start, hit.end
+
+
 class PhraseList:
     """One phrase list's Aho-Corasick automaton over the normalised phrases. A key maps to its length and
     the phrases as written that normalise to it, in list order. One automaton per list, not one for all:
@@ -175,8 +187,11 @@ class CheckContext:
         """(index, normalised text without punctuation, symbols and whitespace) of the speaker's
         utterances whose normalised text has at least ``shortest`` characters (stripping only shortens
         it). Stripping deletes characters one by one, so one call on the joined texts does for all."""
-        pairs = zip(self._indexes(speaker), self._speaker_norms(speaker))
-        pairs = [(index, norm) for index, norm in pairs if len(norm) >= shortest]
+        pairs = [
+            (index, norm)
+            for index, norm in zip(self._indexes(speaker), self._speaker_norms(speaker))
+            if len(norm) >= shortest
+        ]
         norms = [norm for _, norm in pairs]
         parts = strip_punctuation(_SEPARATOR.join(norms)).split(_SEPARATOR)
         if len(parts) != len(norms):  # a text held the separator after all

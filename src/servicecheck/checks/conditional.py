@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..model import elapsed
-from .base import CheckContext, PhraseList
+from .base import CheckContext, PhraseList, hit_index, hit_span
 from .repeats import repeated
 
 
@@ -15,7 +15,7 @@ def _triggers(trigger, ctx: CheckContext) -> list[tuple[int, Optional[tuple[int,
     found: list[tuple[int, Optional[tuple[int, int]], str]] = []
     if trigger.stage:
         for hit in ctx.stage_hits(trigger.stage, trigger.speaker):
-            found.append((hit.utterance_index, (hit.start, hit.end), f"「{hit.text}」"))
+            found.append((hit_index(hit), hit_span(hit), f"「{hit.text}」"))
     if trigger.phrases or trigger.regex:
         found.extend(_text_triggers(trigger, ctx))
     if trigger.repeat:
@@ -31,11 +31,11 @@ def _text_triggers(trigger, ctx: CheckContext) -> list[tuple[int, tuple[int, int
     utterances = ctx.utterances
     phrases = ctx.phrase_list(trigger.phrases) if trigger.phrases else None
     unless = ctx.phrase_list(trigger.unless) if trigger.unless else None
-    if trigger.regex:
-        indexes = ctx.speaker_indexes(trigger.speaker)  # regexes are searched utterance by utterance
-    else:
+    if phrases is not None and not trigger.regex:
         indexes = ctx.phrase_utterances(trigger.speaker, phrases)  # phrases: the call in one pass
-    found = []
+    else:
+        indexes = ctx.speaker_indexes(trigger.speaker)  # regexes are searched utterance by utterance
+    found: list[tuple[int, tuple[int, int], str]] = []
     for index in indexes:
         spans = ctx.phrase_spans(index, phrases) if phrases is not None else []
         if trigger.regex:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..model import Finding
 from ..spans import DisjointSpans
 from .base import CheckContext
 
 
 def run(check, ctx: CheckContext) -> list:
-    findings = []
+    findings: list[Finding] = []
     if not ctx.may_match(check.speaker, check.regex):
         return findings  # most calls: one regex pass over the speaker's joined text, not one per utterance
     for index in ctx.speaker_indexes(check.speaker):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from ..match.context import Position, in_window_bounds
-from .base import CheckContext
+from .base import CheckContext, hit_index, hit_span
 
 
 def run(check, ctx: CheckContext) -> list:
@@ -13,12 +13,12 @@ def run(check, ctx: CheckContext) -> list:
     if not hits:
         return []  # absence is the stage's `required` flag's business (a `missing` finding)
     utterances = ctx.utterances
-    speaker = utterances[hits[0].utterance_index].speaker
+    speaker = utterances[hit_index(hits[0])].speaker
     of_all = check.window.of == "all"
     indexes = ctx.speaker_indexes("any" if of_all else speaker)
     call_start, call_end = ctx.call_bounds()
     for hit in hits:
-        index = hit.utterance_index
+        index = hit_index(hit)
         position = Position(
             index=index,
             total=len(utterances),
@@ -37,7 +37,7 @@ def run(check, ctx: CheckContext) -> list:
             first.utterance_index,
             f"「{check.stage}」出现在第 {first.utterance_index} 句，不在规定位置（{_describe(check.window)}）",
             stage=check.stage,
-            span=(first.start, first.end),
+            span=hit_span(first),
         )
     ]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Mapping, Optional, Union
+from typing import Any, BinaryIO, Iterator, Mapping, Optional, Union, cast
 
 from ..errors import InputError
 from ..model import Transcript
@@ -113,7 +113,8 @@ def _sniff(stream: BinaryIO) -> tuple[str, BinaryIO]:
         fmt = "srt"  # a cue number: never a line of a text transcript, which starts with a speaker
     else:
         fmt = "text"
-    return fmt, _Prepended(first, rest)
+    # A RawIOBase is no BinaryIO to typeshed, but it has all the readers use: read, readline, iteration.
+    return fmt, cast(BinaryIO, _Prepended(first, rest))
 
 
 class _Prepended(io.RawIOBase):
@@ -126,24 +127,24 @@ class _Prepended(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         if self._first:
             yield self._first
         self._first = None
         yield from self._stream
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         head, self._first = self._first or b"", None
         return head + self._stream.read()
 
-    def readline(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def readline(self, size: Optional[int] = -1) -> bytes:
         if self._first:
             if size is None or size < 0 or size >= len(self._first):
                 line, self._first = self._first, None
             else:
                 line, self._first = self._first[:size], self._first[size:]
             return line
-        return self._stream.readline(size)
+        return self._stream.readline(-1 if size is None else size)
 
 
 _SUFFIX_LAYOUT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".txt": "text", ".vtt": "vtt", ".srt": "srt"}
@@ -270,7 +271,7 @@ def read_transcript(
             raise InputError(
                 f"format {format!r} is read from text, not from a {type(path_or_obj).__name__}", source=where
             )
-        records = list(Converter(format, options, where, default_id or source or "transcript")(path_or_obj, None))  # type: ignore[arg-type]
+        records = list(Converter(format, options, where, default_id or source or "transcript")(path_or_obj, None))
     else:
         records = list(iter_records(path_or_obj, format=format, options=options))
         where = str(path_or_obj)

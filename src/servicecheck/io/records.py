@@ -16,7 +16,7 @@ from .roles import RoleMap
 class Record:
     """One input record: a transcript, or the error that kept it from being one. Batches never stop."""
 
-    source: str
+    source: Optional[str]  # None for an object read in memory without a name (read_transcript)
     line: Optional[int]
     transcript: Optional[Transcript] = None
     error: Optional[InputError] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 DEFAULT_ROLES: dict[str, str] = {
     "agent": "agent",
@@ -63,9 +63,11 @@ class RoleMap:
     speaker ``0``. The recording systems' usual names (坐席, 客户, agent …) are known unless
     ``replace=True``; the labels given here are the *explicit* ones (``explicit``)."""
 
-    def __init__(self, extra: Optional[Mapping[object, str]] = None, *, replace: bool = False) -> None:
-        table = {} if replace else dict(DEFAULT_ROLES)
-        explicit = {}
+    # Labels are text or whole numbers (anything else is refused); Any, since Mapping is invariant in its
+    # key type and a dict[str, str] is not a Mapping[object, str].
+    def __init__(self, extra: Optional[Mapping[Any, str]] = None, *, replace: bool = False) -> None:
+        table: dict[str, str] = {} if replace else dict(DEFAULT_ROLES)
+        explicit: dict[str, str] = {}
         for label, role in (extra or {}).items():
             if role not in ("agent", "customer", "other"):
                 raise ValueError(f"role map: {label!r} maps to {role!r}; use agent, customer or other")
@@ -74,7 +76,8 @@ class RoleMap:
                 raise ValueError(f"role map: label {label!r} must be text or a whole number")
             table[key] = role
             explicit[key] = role
-        self._table = {_key(k): v for k, v in table.items()}
+        # Every key is already a _key (the built-in names are written that way).
+        self._table = table
         self._explicit = explicit
 
     def role(self, label: object) -> Optional[str]:
@@ -89,7 +92,7 @@ class RoleMap:
     def labels(self) -> list[str]:
         return sorted(self._table)
 
-    def with_roles(self, extra: Mapping[object, str]) -> "RoleMap":
+    def with_roles(self, extra: Mapping[Any, str]) -> "RoleMap":
         """A copy with more explicit labels (later ones win): a pack's map, then the caller's."""
         merged = RoleMap(replace=True)
         merged._table = {**self._table, **RoleMap(extra, replace=True)._table}

@@ -63,12 +63,12 @@ def parse_text(text: str, source: str, role_map: RoleMap, default_id: str, time_
     except InputError as exc:
         found = _UTTERANCE_FIELD.match(exc.field or "")
         if found and int(found.group(1)) < len(line_numbers):
-            line: Optional[int] = line_numbers[int(found.group(1))]
+            error_line: Optional[int] = line_numbers[int(found.group(1))]
         else:
-            line = header_lines.get(exc.field or "")
-        if line is not None:
-            exc = InputError(exc.problem, source=source, line=line, field=exc.field)
-        return Record(source, line, error=exc)
+            error_line = header_lines.get(exc.field or "")
+        if error_line is not None:
+            exc = InputError(exc.problem, source=source, line=error_line, field=exc.field)
+        return Record(source, error_line, error=exc)
 
 
 def decode_text(raw: bytes, source: str) -> Optional[str]:

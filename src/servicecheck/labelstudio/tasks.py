@@ -98,7 +98,7 @@ def prediction(checker: Checker, transcript: Transcript) -> dict[str, Any]:
     report = checker.check(transcript)
     rules = {rule.id for rule in checker.compiled.rules}
     seen: set[tuple] = set()
-    result = []
+    result: list[dict[str, Any]] = []
     for finding in report.findings:
         if finding.rule_id not in rules or finding.utterance_index is None or finding.start is None:
             continue

@@ -15,7 +15,7 @@ import json
 import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .data import Example
 from .files import META_FILE, MODEL_FILE
@@ -25,8 +25,8 @@ FORMAT = 1
 
 @dataclass
 class StageClassifier:
-    vectorizer: object
-    models: dict  # stage -> fitted LogisticRegression (or None: no positives, always 0)
+    vectorizer: Any  # a fitted TfidfVectorizer (scikit-learn has no type hints)
+    models: dict[str, Any]  # stage -> fitted LogisticRegression (or None: no positives, always 0)
     meta: dict
 
     @property
@@ -81,7 +81,7 @@ def train(
 
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
     vectorizer.fit([e.text for e in examples])
-    models = {}
+    models: dict[str, Any] = {}
     counts = {}
     for label in labels:
         used = [e for e in examples if e.only is None or e.only == label]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
@@ -63,7 +64,7 @@ def _pack_file(folder: Path, base: str, model: Path, stages: list[str], threshol
 
 def cross_validate(
     calls: list[tuple[str, dict]],
-    cases: list[tuple[str, dict, str]],
+    cases: list[tuple[str, dict, Optional[str]]],
     stages: list[str],
     *,
     k: int = 5,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from ..text import Normalizer
 from .clauses import clauses
@@ -70,8 +70,8 @@ def gold_calls(paths: Iterable[Path]) -> list[tuple[str, dict]]:
     return calls
 
 
-def case_calls(folder: Path) -> list[tuple[str, dict, str]]:
-    """Golden cases as one-utterance gold calls: (group id, call, stage)."""
+def case_calls(folder: Path) -> list[tuple[str, dict, Optional[str]]]:
+    """Golden cases as one-utterance gold calls: (group id, call, stage; None for a file without one)."""
     import yaml
 
     out = []
@@ -87,7 +87,7 @@ def case_calls(folder: Path) -> list[tuple[str, dict, str]]:
     return out
 
 
-def examples(calls: list[tuple[str, dict]], cases: list[tuple[str, dict, str]] = ()) -> list[Example]:
+def examples(calls: list[tuple[str, dict]], cases: Sequence[tuple[str, dict, Optional[str]]] = ()) -> list[Example]:
     normalizer = Normalizer()
     out: list[Example] = []
     for group, record in calls:

@@ -8,11 +8,23 @@ when a pack has such a rule.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..match.base import Candidate
 from ..match.compile import CompiledRule
+from ..pack.schema import ModelRef
 from ..text import TextView
 from .clauses import clauses
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .classifier import StageClassifier
+
+
+def model_ref(rule: CompiledRule) -> ModelRef:
+    """The classifier of a model rule (the only rules ModelRules and the checker's model hits see)."""
+    ref = rule.rule.model
+    assert ref is not None, f"rule {rule.id} has no model"
+    return ref
 
 
 class ModelRules:
@@ -22,9 +34,9 @@ class ModelRules:
         from .classifier import load_cached
 
         self.rules = rules
-        self.classifiers = {}
+        self.classifiers: dict[int, StageClassifier] = {}
         for rule in rules:
-            ref = rule.rule.model
+            ref = model_ref(rule)
             classifier = load_cached(Path(ref.path))
             if ref.label not in classifier.labels:
                 known = ", ".join(classifier.labels)
@@ -38,9 +50,9 @@ class ModelRules:
         if not spans:
             return []
         pieces = [text[s:e] for s, e in spans]
-        out = []
+        out: list[Candidate] = []
         for rule in rules:
-            ref = rule.rule.model
+            ref = model_ref(rule)
             classifier = self.classifiers[rule.index]
             for (start, end), score in zip(spans, classifier.scores(pieces, ref.label)):
                 if score >= ref.threshold:
@@ -51,7 +63,7 @@ class ModelRules:
 
     def explanation(self, rule: CompiledRule, clause: str, score: float) -> str:
         """模型 my-team：forbidden 0.91（「不归我」「自己去」）"""
-        ref = rule.rule.model
+        ref = model_ref(rule)
         classifier = self.classifiers[rule.index]
         grams = "".join(f"「{g}」" for g in classifier.features(clause, ref.label))
         text = f"规则 {rule.id}：模型 {classifier.name}：{ref.label} {score:.2f}"

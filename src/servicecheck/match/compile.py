@@ -117,8 +117,8 @@ class CompiledPack:
             if compiled.rule.anchor is not None:
                 self.anchored_stages.setdefault(compiled.stage.id, set()).add(compiled.rule.anchor)
         self.phrases.build()
-        for index in self.pinyin.values():
-            index.build()
+        for pinyin_index in self.pinyin.values():
+            pinyin_index.build()
         self.ignore_case = normalizer.ignore_case
         self.regex_set = RegexSet([folded for _, _, folded in self.regexes], self.ignore_case)
 
@@ -190,13 +190,13 @@ class CompiledPack:
         texts = [view.norm for view in views]
         found = [self.phrases.find(text) if text else [] for text in texts]
         exact_counts = [len(candidates) for candidates in found]  # homophones repeating these are dropped
-        for index in self.pinyin.values():
-            if not len(index):
+        for pinyin_index in self.pinyin.values():
+            if not len(pinyin_index):
                 continue
             for text, candidates, exact_count in zip(texts, found, exact_counts):
                 if not text:
                     continue
-                extra = index.find(text)
+                extra = pinyin_index.find(text)
                 if extra:
                     exact_spans = {(c.rule, c.start, c.end) for c in candidates[:exact_count]}
                     candidates.extend(c for c in extra if (c.rule, c.start, c.end) not in exact_spans)

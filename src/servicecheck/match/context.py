@@ -20,7 +20,8 @@ from .regex import search_text
 class Position(NamedTuple):
     """Where an utterance sits in the call, for rule windows (a tuple: one is made per utterance)."""
 
-    index: int  # among all utterances
+    # The field shadows tuple.index(), which mypy reports; renaming it would change Position for its users.
+    index: int  # type: ignore[assignment]  # among all utterances
     total: int
     speaker_index: int  # among the utterances of the same speaker
     speaker_total: int

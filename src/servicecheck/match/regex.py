@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 import re2
 from re2 import _re2
@@ -129,7 +129,8 @@ class RegexSet:
         self.patterns = list(patterns)
         self.ignore_case = ignore_case
         self._filter = None
-        self._filter_match = None  # the C++ FilteredRE2 match, without the wrapper's checks on each call
+        # The C++ FilteredRE2 match, without the wrapper's checks on each call: (text, all) -> numbers or None.
+        self._filter_match: Optional[Callable[[bytes, bool], Optional[list[int]]]] = None
         if self.patterns:
             self._filter = re2.Filter()
             for pattern in self.patterns:
@@ -154,7 +155,7 @@ class RegexSet:
 
         FilteredRE2 keeps the patterns whose required literals occur; only those are searched (asking
         it for the ones that really match would scan the text twice for each of them)."""
-        if self._filter is None or not text:
+        if self._filter_match is None or not text:  # set with _filter
             return []
         encoded = text.encode("utf-8")
         numbers = self._filter_match(encoded, True)

@@ -24,7 +24,7 @@ def pack_catalog() -> list[dict[str, Any]]:
     built-in pack already has is shown with source ``... (shadowed)``: load_pack finds the built-in."""
     from ..plugins import installed_pack_ids, installed_pack_path, installed_pack_source
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pack_id in builtin_pack_ids():
         path = builtin_pack_path(pack_id)
         if path is not None:

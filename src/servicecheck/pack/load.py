@@ -581,8 +581,8 @@ def content_hash(pack: Pack) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def load_pack(source: PackSource) -> Pack:
-    """Load a pack by built-in id (``"bank-cn"``), by path to a YAML file, or from a dict."""
+def load_pack(source: PackSource | Pack) -> Pack:
+    """Load a pack by built-in id (``"bank-cn"``), by path to a YAML file, or from a dict; a Pack as it is."""
     if isinstance(source, Pack):
         return source
     return load_pack_document(source)[0]

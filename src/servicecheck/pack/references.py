@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .problems import Loc, suggest
+from .schema import ConditionalCheck, SequenceCheck
 
 if TYPE_CHECKING:
     from .schema import Pack, ScorecardItem
@@ -25,9 +26,11 @@ def finding_stages(pack: Pack) -> set[str]:
     stages = {s.id for s in pack.stages}
     for check in pack.checks:
         stage = getattr(check, "stage", None)
-        if check.type == "sequence":
+        # isinstance, not check.type: a plugin check's type is any text, so only the class narrows the
+        # union (a plugin check is never given a built-in type's name: see schema._check_tag).
+        if isinstance(check, SequenceCheck):
             stages.add(check.before)
-        elif check.type == "conditional":
+        elif isinstance(check, ConditionalCheck):
             stages.update(stage or r.stage or check.id for r in check.then)
         elif stage:
             stages.add(stage)
@@ -85,7 +88,7 @@ def _check_stages(pack: Pack) -> list[Problem]:
             need(("checks", c, field), check.id, field, getattr(check, field, None))
         if check.type in ("position", "sequence"):
             need(("checks", c, "stage"), check.id, "stage", getattr(check, "stage", None))
-        if check.type == "conditional":
+        if isinstance(check, ConditionalCheck):
             need(("checks", c, "trigger", "stage"), check.id, "stage", check.trigger.stage)
             for r, requirement in enumerate(check.then):
                 need(("checks", c, "then", r, "stage"), check.id, "stage", requirement.stage)

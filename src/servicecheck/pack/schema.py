@@ -261,6 +261,11 @@ class Stage(_HasId):
 
 
 # -- process checks (order, conditions, timing) ------------------------------------------------------------
+# Default factories are named functions, not lambdas: mypy infers a lambda's ["phone", "online"] as list[str].
+def _every_channel() -> list[Literal["phone", "online"]]:
+    return ["phone", "online"]
+
+
 class _CheckBase(_HasId):
     """Common fields of every check: what to call a failure and what a coach would say instead."""
 
@@ -269,7 +274,7 @@ class _CheckBase(_HasId):
     suggestion: Optional[str] = None
     enabled: bool = True
     channels: list[Literal["phone", "online"]] = Field(
-        default_factory=lambda: ["phone", "online"], description="channels the check applies to"
+        default_factory=_every_channel, description="channels the check applies to"
     )
 
 
@@ -365,6 +370,10 @@ class PatternCheck(_CheckBase):
 PersonalDataKind = Literal["bank_card", "id_number", "mobile", "email", "hkid"]
 
 
+def _default_kinds() -> list[PersonalDataKind]:
+    return ["bank_card", "id_number", "mobile", "hkid"]
+
+
 class PersonalDataCheck(_CheckBase):
     """Personal data a speaker must never read out in full: card, ID and mobile numbers, HKIDs, e-mail
     addresses, found however the recogniser wrote the digits (１３８, 幺三八, 六二二二 零二一二 …);
@@ -374,7 +383,7 @@ class PersonalDataCheck(_CheckBase):
     stage: str = "privacy"
     speaker: SpeakerSel = "agent"
     kinds: list[PersonalDataKind] = Field(
-        default_factory=lambda: ["bank_card", "id_number", "mobile", "hkid"],
+        default_factory=_default_kinds,
         min_length=1,
         description="what to report: bank_card, id_number, mobile, email, hkid (default all but email)",
     )
@@ -499,12 +508,16 @@ Check = Annotated[
 
 
 # -- scorecard ------------------------------------------------------------------------------------------------
+def _both_kinds() -> list[Literal["violation", "missing"]]:
+    return ["violation", "missing"]
+
+
 class ScoreMatch(_Strict):
     """Which findings an item deducts for: any of the stages / rule or check ids / kinds / severities."""
 
     stages: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list, description="rule ids or check ids")
-    kinds: list[Literal["violation", "missing"]] = Field(default_factory=lambda: ["violation", "missing"])
+    kinds: list[Literal["violation", "missing"]] = Field(default_factory=_both_kinds)
     severities: list[Severity] = Field(default_factory=list)
 
     @model_validator(mode="after")

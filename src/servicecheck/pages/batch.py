@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 from ..model import Report, Transcript
 from .call import render_call_page
@@ -49,7 +49,7 @@ class BatchReport:
             return
         report = result
         if self.redact is not None:  # before anything is written or summed up: examples quote text
-            transcript, report = self.redact(transcript, report)  # type: ignore[arg-type]
+            transcript, report = self.redact(transcript, report)
         summary.add(report)
         self.count += 1
         page_name = f"{self.count:05d}-{_safe(report.transcript_id)}.html"
@@ -134,16 +134,17 @@ def read_reports(path: Path):
 
     text = path.read_text(encoding="utf-8-sig")
     stripped = text.lstrip()
+    rows: list[tuple[Optional[int], Any]]  # (line number in a JSONL file, the parsed row)
     if stripped.startswith("["):
         rows = [(None, row) for row in json.loads(stripped)]
     elif stripped.startswith("{") and "\n{" not in stripped.strip():
         rows = [(None, json.loads(stripped))]
     else:
         rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
+        for number, text_line in enumerate(text.splitlines(), start=1):
+            if text_line.strip():
                 try:
-                    rows.append((number, json.loads(line)))
+                    rows.append((number, json.loads(text_line)))
                 except ValueError as exc:
                     rows.append((number, {"ok": False, "error": f"invalid JSON: {exc}"}))
     for index, (line, row) in enumerate(rows):

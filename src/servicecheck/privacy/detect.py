@@ -223,9 +223,9 @@ def _numbers(text: str, run: "re.Match[str]") -> list[PersonalData]:
     digits, positions, groups = _read_run(text, start, end)
     spaced = start > 1 and text[start - 1] in " \u3000"
     if start and text[start - 1 - spaced] in _LETTERS:
-        found = _hkid(text, start, digits, positions)
-        if found or not spaced:
-            return [found] if found else []  # no HKID: a code such as SN1234567 (letters and digits)
+        hkid = _hkid(text, start, digits, positions)
+        if hkid or not spaced:
+            return [hkid] if hkid else []  # no HKID: a code such as SN1234567 (letters and digits)
     if _in_code(text, start, end):
         return []
     if _NOT_PERSONAL.search(text, max(0, start - _BEFORE), start):

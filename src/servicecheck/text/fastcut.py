@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from math import log
+from typing import Any
 
 from jieba import finalseg
 
@@ -33,7 +34,9 @@ class RunCutter:
         self._freq = freq
         self._log_total = log(total)
         self._log_p: dict[str, float] = {}  # character → log(freq or 1) - log(total), as jieba's calc has it
-        self._known: dict[str, object] = {}  # fragment → log probability, _PREFIX or _ABSENT (see _learn)
+        # fragment → log probability, _PREFIX or _ABSENT (see _learn). Any: mypy cannot narrow the plain
+        # object sentinels away, and the hot loop in _route should not pay for a cast() call.
+        self._known: dict[str, Any] = {}
         self.hmm = hmm
 
     def ends(self, run: str) -> tuple[int, ...]:
@@ -218,7 +221,7 @@ def _transitions(trans_id: int) -> tuple[float, ...]:
     table (keyed by its identity): E→B, S→B, M→M, B→M, S→S, E→S, B→E, M→E."""
     trans_p = finalseg.trans_P
     pairs = ("EB", "SB", "MM", "BM", "SS", "ES", "BE", "ME")
-    return tuple(trans_p[a].get(b, _MIN_FLOAT) for a, b in pairs)
+    return tuple(trans_p[pair[0]].get(pair[1], _MIN_FLOAT) for pair in pairs)
 
 
 _STATE = {"B": 0, "M": 1, "E": 2, "S": 3}  # index into a step's back-pointers

@@ -89,7 +89,7 @@ class Normalizer:
         self._irregular_class = _CharClass()
         self._traditional_class = _CharClass()
         self._lock = threading.Lock()
-        self.view = lru_cache(maxsize=cache_size)(self._build_view)  # type: ignore[method-assign]
+        self.view = lru_cache(maxsize=cache_size)(self._build_view)
 
     # -- characters ---------------------------------------------------------------------------------
     def _converter(self) -> Callable[[str], str]:
@@ -231,20 +231,20 @@ class Normalizer:
         position = 0
         table, folds = self._table, self._char_cache
 
-        def space_before(following: str) -> None:
+        def space_before(following: str, space: int) -> None:
             # One space is kept between two ASCII words ("call back") and between two chunks of text that
             # are clauses (这个我也不清楚 没见过); it is dropped inside ASR output spelt out character by
             # character ("感 谢 您" matches 感谢您).
-            if last and ((last in _ASCII_WORD and following in _ASCII_WORD) or pending_space in keep_space):
+            if last and ((last in _ASCII_WORD and following in _ASCII_WORD) or space in keep_space):
                 out.append(" ")
-                starts.append(pending_space)
-                ends.append(pending_space + 1)
+                starts.append(space)
+                ends.append(space + 1)
 
         for index in [m.start() for m in self._irregular_pattern().finditer(text)] + [len(text)]:
             if index > position:
                 chunk = text[position:index].translate(table)
                 if pending_space is not None:
-                    space_before(chunk[0])
+                    space_before(chunk[0], pending_space)
                     pending_space = None
                 out.append(chunk)
                 starts.extend(range(position, index))
@@ -261,7 +261,7 @@ class Normalizer:
                     pending_space = index
                 continue
             if pending_space is not None:
-                space_before(folded[0])
+                space_before(folded[0], pending_space)
                 pending_space = None
             out.append(folded)
             starts.extend([index] * len(folded))

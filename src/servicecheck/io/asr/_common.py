@@ -58,7 +58,7 @@ def is_number(value: Any) -> bool:
 class Checked:
     """Typed getters for one document of one format; errors carry the format name and the source."""
 
-    def __init__(self, fmt: str, source: str) -> None:
+    def __init__(self, fmt: str, source: Optional[str]) -> None:
         self.fmt = fmt
         self.source = source
 

@@ -50,7 +50,7 @@ _LEGACY = (
 )
 
 
-def read_aliyun(data: object, source: str) -> list[Recognised]:
+def read_aliyun(data: object, source: Optional[str]) -> list[Recognised]:
     """One call from a GetTaskResult response or callback body (version 4.0 or legacy snake_case)."""
     checked = Checked("aliyun", source)
     doc = checked.obj(data, "", "an Aliyun file-transcription result")
@@ -160,7 +160,7 @@ def _attach_words(
     ]
 
 
-def read_dashscope(data: object, source: str) -> list[Recognised]:
+def read_dashscope(data: object, source: Optional[str]) -> list[Recognised]:
     """One call from a DashScope Paraformer transcription file (``transcripts`` per channel)."""
     checked = Checked("dashscope", source)
     doc = checked.obj(data, "", "a DashScope transcription")

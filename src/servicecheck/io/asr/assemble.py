@@ -39,7 +39,7 @@ class ReadOptions:
     time_unit: Optional[str] = None  # servicecheck's own JSON and text: "s" or "ms"; None = seconds, checked
 
 
-def assemble(recognised: Recognised, options: ReadOptions, *, source: str, default_id: str) -> Transcript:
+def assemble(recognised: Recognised, options: ReadOptions, *, source: Optional[str], default_id: str) -> Transcript:
     """One ``Transcript`` from one recognised call (see the module docstring)."""
     fmt = recognised.format
     fragments = [f for f in recognised.fragments if f.text.strip()]
@@ -62,7 +62,7 @@ def assemble(recognised: Recognised, options: ReadOptions, *, source: str, defau
 
 
 # -- speakers -------------------------------------------------------------------------------------------
-def _attribute(fragments: list[Fragment], fmt: str, source: str) -> tuple[list[Fragment], int]:
+def _attribute(fragments: list[Fragment], fmt: str, source: Optional[str]) -> tuple[list[Fragment], int]:
     """Fragments without a speaker (WhisperX leaves a segment no diarisation turn overlaps without one)
     take the speaker of the fragment nearest before them, or after them for the first ones."""
     if not fragments:
@@ -124,7 +124,7 @@ def _roles(turns: list[list[Fragment]], recognised: Recognised, options: ReadOpt
             everything: dict[str, list[Fragment]] = {speaker: [] for speaker in undecided}
             for turn in turns:
                 if turn[0].speaker in everything:
-                    everything[turn[0].speaker].extend(turn)  # type: ignore[index]
+                    everything[turn[0].speaker].extend(turn)
             agent, evidence = _agent_by_cues(undecided, everything, options.agent_cues)
             by = "agent cues later in the call"
         if agent is not None:
@@ -185,7 +185,7 @@ def _turns(fragments: list[Fragment], options: ReadOptions) -> list[list[Fragmen
 
 
 # -- one utterance ---------------------------------------------------------------------------------------
-def _utterance(turn: list[Fragment], role: str, source: str) -> dict:
+def _utterance(turn: list[Fragment], role: str, source: Optional[str]) -> dict:
     text = ""
     spans: list[dict] = []
     words: list[dict] = []

@@ -20,7 +20,7 @@ from .subtitles import read_srt, read_vtt
 from .tencent import read_tencent
 from .whisper import read_whisper
 
-READERS: dict[str, Callable[[object, str], list[Recognised]]] = {
+READERS: dict[str, Callable[[object, Optional[str]], list[Recognised]]] = {
     "funasr": read_funasr,
     "aliyun": read_aliyun,
     "dashscope": read_dashscope,
@@ -114,7 +114,7 @@ def describe_json(data: object) -> str:
     return f"a JSON {type(data).__name__ if data is not None else 'null'}, not an object"
 
 
-def unrecognised(data: object, source: str) -> InputError:
+def unrecognised(data: object, source: Optional[str]) -> InputError:
     """The error for a JSON file no reader claims."""
     return InputError(f"not a recognised format: {describe_json(data)}; expected one of {EXPECTED}", source=source)
 

@@ -30,7 +30,7 @@ def tokens(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _TOKEN.finditer(text)]
 
 
-def read_funasr(data: object, source: str) -> list[Recognised]:
+def read_funasr(data: object, source: Optional[str]) -> list[Recognised]:
     """One ``Recognised`` per FunASR result: a ``generate`` list, one result dict, or a runtime message."""
     checked = Checked(FORMAT, source)
     if isinstance(data, list):

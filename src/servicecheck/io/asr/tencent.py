@@ -21,7 +21,7 @@ _TIME = r"(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)"
 _RESULT_LINE = re.compile(r"^\[" + _TIME + r"," + _TIME + r"(?:,\s*([^\]\s]+))?\]\s*(.*)$")
 
 
-def read_tencent(data: object, source: str) -> list[Recognised]:
+def read_tencent(data: object, source: Optional[str]) -> list[Recognised]:
     """One call from ``{"Response": {"Data": ...}}``, the SDK's ``{"Data": ...}`` or the bare ``Data`` object."""
     checked = Checked(FORMAT, source)
     doc = checked.obj(data, "", "a Tencent ASR result")

@@ -16,7 +16,7 @@ from .fragments import Fragment, Recognised, Word
 FORMAT = "whisper"
 
 
-def read_whisper(data: object, source: str) -> list[Recognised]:
+def read_whisper(data: object, source: Optional[str]) -> list[Recognised]:
     """One call from a Whisper/WhisperX result dict (``segments``, ``language``)."""
     checked = Checked(FORMAT, source)
     doc = checked.obj(data, "", "a Whisper result")
