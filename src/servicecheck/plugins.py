@@ -16,7 +16,6 @@ are reported at the author's YAML line like the built-in ones.
 from __future__ import annotations
 
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Optional, Union
@@ -89,10 +88,7 @@ def refresh() -> None:
 def entry_points(group: str) -> dict[str, metadata.EntryPoint]:
     """The group's entry points by name (the first one of a name wins)."""
     if group not in _cache:
-        if sys.version_info >= (3, 10):
-            found = metadata.entry_points(group=group)
-        else:  # pragma: no cover - Python 3.9: entry_points() takes no arguments
-            found = metadata.entry_points().get(group, [])
+        found = metadata.entry_points(group=group)
         points: dict[str, metadata.EntryPoint] = {}
         for point in found:
             points.setdefault(point.name, point)
