@@ -2,7 +2,9 @@
 
 A YAML example that is a whole pack is loaded as it is; a check, a list of checks or stages, or a
 settings fragment is loaded inside a pack that extends bank-cn — the way a team would use it. An
-example that cannot run on its own says why on the line before it: ``<!-- snippet: skip (reason) -->``.
+example that cannot run on its own says why on the line before it: ``<!-- snippet: skip (reason) -->``;
+one that needs an installed distribution names it, ``<!-- snippet: needs servicecheck-product-names -->``,
+and runs where it is installed (the README's test command installs the example plugin).
 The Python examples of a page run in order in one namespace, from the repository's root, as a reader
 would paste them; the few names they take as given (a FunASR model, a transcript, paths) are provided.
 """
@@ -20,6 +22,19 @@ from conftest import REPO
 from servicecheck import load_pack
 
 SKIP = re.compile(r"<!-- snippet: skip \((?P<reason>[^)]+)\) -->\s*$")
+NEEDS = re.compile(r"<!-- snippet: needs (?P<distribution>[\w.-]+) -->\s*$")
+
+
+def _installed(distribution: str) -> bool:
+    from importlib import metadata
+
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 FENCE = re.compile(r"^```(?P<lang>yaml|python)\n(?P<body>.*?)^```", re.S | re.M)
 
 
@@ -32,8 +47,10 @@ def _snippets(lang: str) -> list:
                 continue
             line = text[: match.start()].count("\n") + 1
             before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-            skip = SKIP.search(before)
+            skip, needs = SKIP.search(before), NEEDS.search(before)
             marks = [pytest.mark.skip(reason=skip.group("reason"))] if skip else []
+            if needs and not _installed(needs.group("distribution")):
+                marks.append(pytest.mark.skip(reason=f"needs {needs.group('distribution')} installed"))
             found.append(pytest.param(match.group("body"), id=f"{page.name}:{line}", marks=marks))
     return found
 
