@@ -11,6 +11,7 @@ import math
 from typing import Any, Optional
 
 from ...errors import InputError
+from .fragments import SpeakerKind
 
 _MISSING = object()
 
@@ -141,6 +142,6 @@ def speaker_text(checked: Checked, value: Any, path: str) -> Optional[str]:
     raise checked.error(path, f"{path.rsplit('.', 1)[-1]} must be an id (a whole number or text), got {_shown(value)}")
 
 
-def kind_of(fragments: list, kind: str) -> str:
+def kind_of(fragments: list, kind: SpeakerKind) -> SpeakerKind:
     """``kind`` when some fragment names a speaker, else "none": the reader found no speakers at all."""
     return kind if any(f.speaker is not None for f in fragments) else "none"

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from urllib.parse import unquote, urlparse
 
 from ._common import Checked, at, item, kind_of, speaker_text
-from .fragments import Fragment, Recognised, Word
+from .fragments import Fragment, Recognised, SpeakerKind, Word
 
 SUCCESS = 21050000
 NO_VALID_FRAGMENT = 21050003
@@ -99,12 +99,12 @@ def read_aliyun(data: object, source: Optional[str]) -> list[Recognised]:
         channels.append(channel)
     if not legacy and isinstance(doc["Result"], dict) and "Words" in doc["Result"]:
         fragments = _attach_words(checked, doc["Result"], fragments, channels)
-    kind = "speaker" if by_speaker else "channel"
+    kind: SpeakerKind = "speaker" if by_speaker else "channel"
     return [
         Recognised(
             format="aliyun",
             fragments=fragments,
-            speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
+            speaker_kind=kind_of(fragments, kind),
             metadata=metadata,
         )
     ]
@@ -200,12 +200,12 @@ def read_dashscope(data: object, source: Optional[str]) -> list[Recognised]:
             metadata["duration_seconds"] = duration
     url = checked.text(doc, "file_url", "", required=False)
     stem = PurePosixPath(unquote(urlparse(url).path)).stem if url else ""
-    kind = "speaker" if by_speaker else "channel"
+    kind: SpeakerKind = "speaker" if by_speaker else "channel"
     return [
         Recognised(
             format="dashscope",
             fragments=fragments,
-            speaker_kind=kind_of(fragments, kind),  # type: ignore[arg-type]
+            speaker_kind=kind_of(fragments, kind),
             id=stem or None,
             metadata=metadata,
         )

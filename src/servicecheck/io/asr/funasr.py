@@ -51,7 +51,7 @@ def _result(checked: Checked, data: Any, path: str) -> Recognised:
     return Recognised(
         format=FORMAT,
         fragments=fragments,
-        speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
+        speaker_kind=kind_of(fragments, "speaker"),
         id=None if key is None or key.startswith("rand_key") else key,
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from ...errors import InputError
+from ._common import kind_of
 from .fragments import Fragment, Recognised
 
 _VTT_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})\.(\d{3})"
@@ -88,8 +89,7 @@ def _cue(speaker: Optional[str], lines: list[str], start: float, end: float, num
 
 
 def _recognised(fmt: str, fragments: list[Fragment]) -> list[Recognised]:
-    kind = "name" if any(f.speaker is not None for f in fragments) else "none"
-    return [Recognised(format=fmt, fragments=fragments, speaker_kind=kind)]  # type: ignore[arg-type]
+    return [Recognised(format=fmt, fragments=fragments, speaker_kind=kind_of(fragments, "name"))]
 
 
 # WebVTT -------------------------------------------------------------------------------------------------

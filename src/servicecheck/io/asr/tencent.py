@@ -64,7 +64,7 @@ def read_tencent(data: object, source: Optional[str]) -> list[Recognised]:
         Recognised(
             format=FORMAT,
             fragments=fragments,
-            speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
+            speaker_kind=kind_of(fragments, "speaker"),
             metadata=metadata,
         )
     ]

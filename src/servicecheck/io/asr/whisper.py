@@ -31,7 +31,7 @@ def read_whisper(data: object, source: Optional[str]) -> list[Recognised]:
         Recognised(
             format=FORMAT,
             fragments=fragments,
-            speaker_kind=kind_of(fragments, "speaker"),  # type: ignore[arg-type]
+            speaker_kind=kind_of(fragments, "speaker"),
             metadata=metadata,
         )
     ]
