@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import call
+from conftest import REPO, call
 
 from servicecheck import Checker, InputError, Limits, PackError, Report, Transcript, load_pack, read_transcript
 from servicecheck.batch import RecordError
@@ -193,17 +194,13 @@ def test_customer_only_and_other_only_calls(checker):
 
 
 # -- size limits --------------------------------------------------------------------------------------------
-def _megabyte_of_chat(seed: int = 3) -> str:
+def _megabyte_of_chat() -> str:
     """~1,000,000 characters of ordinary text with a stage phrase (greeting, apology, a forbidden
-    phrase, a card number) every kilobyte or so."""
-    rnd = random.Random(seed)
-    sprinkles = ["您好", "我非常理解您的心情", "不归我管", "卡号6222020200112233445", "再见", "请您稍等"]
-    pieces, size = [], 0
-    while size < 1_000_000:
-        chunk = "".join(rnd.choice(COMMON) for _ in range(rnd.randint(200, 1500))) + "，" + rnd.choice(sprinkles) + "。"
-        pieces.append(chunk)
-        size += len(chunk)
-    return "".join(pieces)[:1_000_000]
+    phrase, a card number) every kilobyte or so: the megabyte ``benchmarks/corners.py`` times."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from corners import megabyte
+
+    return megabyte()
 
 
 def test_one_megabyte_utterance_is_refused_by_default(checker):
