@@ -67,8 +67,8 @@ def first_difference(a: Path, b: Path) -> Optional[str]:
     left, right = a.read_bytes().splitlines(), b.read_bytes().splitlines()
     for number, (x, y) in enumerate(zip(left, right), start=1):
         if x != y:
-            at = next(i for i, (p, q) in enumerate(zip(x, y)) if p != q) if min(len(x), len(y)) else 0
-            at = min(at, len(x), len(y))
+            # The first differing byte; where one line is the start of the other, where the shorter ends.
+            at = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
             return f"line {number}, byte {at}: {x[max(0, at - 60) : at + 60]!r} vs {y[max(0, at - 60) : at + 60]!r}"
     if len(left) != len(right):
         return f"{len(left)} lines vs {len(right)}"
