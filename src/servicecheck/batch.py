@@ -275,10 +275,13 @@ def run_batch(
         counter += 1
         return result
 
-    if workers is None or workers <= 1:
-        for index, item in enumerate(items):
+    def in_this_process(numbered_items: Iterable[tuple[int, Any]]) -> Iterator[Union[Result, ReportJson]]:
+        for index, item in numbered_items:
             for result in check_item(checker, item, index):
                 yield out(result)
+
+    if workers is None or workers <= 1:
+        yield from in_this_process(enumerate(items))
         return
     workers = min(workers, os.cpu_count() or workers)
     in_flight_limit = max_in_flight or workers * 4
@@ -326,9 +329,5 @@ def run_batch(
                         "a worker process died; checking the rest in this process", RuntimeWarning, stacklevel=2
                     )
                 broken = warned = True
-                for index, item in chunk:
-                    for result in check_item(checker, item, index):
-                        yield out(result)
-    for index, item in numbered:  # left over once the pool broke
-        for result in check_item(checker, item, index):
-            yield out(result)
+                yield from in_this_process(chunk)
+    yield from in_this_process(numbered)  # left over once the pool broke
