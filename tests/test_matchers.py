@@ -939,3 +939,86 @@ def test_anchored_hits_keep_candidates_inside_the_chain_and_stop_at_words():
         view, [outer, inner, after_comma], "start", lambda x: asked.append(x) or x not in rejected
     )
     assert valid == set() and asked == [outer, inner]
+
+
+# -- token sequences: lazy segmentation ----------------------------------------------------------------
+_SEQUENCE_ITEMS = st.lists(
+    st.one_of(
+        st.builds(
+            lambda words, optional: "|".join(words) + ("?" if optional else ""),
+            st.lists(
+                st.sampled_from(["您", "是", "说", "对吗", "是吗", "办理", "好的", "我", "理"]), min_size=1, max_size=3
+            ),
+            st.booleans(),
+        ),
+        st.builds(lambda n: {"gap": n}, st.integers(0, 3)),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _sequence_by_token_list(sequence, text, tokens):
+    """The matcher as it was before it segmented lazily: every token tried as a start, in order, with the
+    whole token list; kept here as the reference the character-position matcher must agree with."""
+    from servicecheck.match.tokens import MAX_STEPS, _Gap
+
+    def consume(option, k):
+        covered = ""
+        while k < len(tokens) and len(covered) < len(option):
+            covered += text[tokens[k][0] : tokens[k][1]]
+            k += 1
+            if not option.startswith(covered):
+                return None
+        return k if covered == option else None
+
+    def match(item_index, position, steps, first):
+        steps[0] += 1
+        if steps[0] > MAX_STEPS:
+            return None
+        if item_index == len(sequence.items):
+            return (first if first is not None else position, position)
+        item = sequence.items[item_index]
+        if isinstance(item, _Gap):
+            if first is None:
+                return match(item_index + 1, position, steps, first)
+            for skip in range(item.limit + 1):
+                if position + skip > len(tokens):
+                    break
+                found = match(item_index + 1, position + skip, steps, first)
+                if found is not None:
+                    return found
+            return None
+        for option in item.options:
+            after = consume(option, position)
+            if after is not None:
+                found = match(item_index + 1, after, steps, position if first is None else first)
+                if found is not None:
+                    return found
+        return match(item_index + 1, position, steps, first) if item.optional else None
+
+    out, index = [], 0
+    while index < len(tokens):
+        end = match(0, index, [0], None)
+        if end is not None and end[1] > end[0]:
+            out.append((tokens[end[0]][0], tokens[end[1] - 1][1]))
+            index = end[1]
+        else:
+            index += 1
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(items=_SEQUENCE_ITEMS, text=st.text(alphabet="您是说对吗办理好的我，。啊 ab1", max_size=40))
+def test_token_sequences_segmenting_lazily_find_what_the_whole_token_list_finds(items, text):
+    """Matches start only at a leading string's occurrence and segment only the runs they touch (what
+    makes a megabyte utterance affordable); trying every token of the whole token list must find exactly
+    the same spans."""
+    from servicecheck.match.tokens import TokenSequence, parse_sequence
+
+    checker = _checker("bank-cn")
+    sequence = TokenSequence(0, parse_sequence(items, checker.normalizer.normalize), "p")
+    view = checker.normalizer.view(text)
+    expected = _sequence_by_token_list(sequence, view.norm, checker.segmenter.tokens(view))
+    fresh = checker.normalizer.view(text)  # nothing segmented yet
+    assert [(c.start, c.end) for c in sequence.find(fresh, checker.segmenter)] == expected

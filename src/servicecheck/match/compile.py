@@ -215,10 +215,8 @@ class CompiledPack:
         if self.sequences:
             for view, text, candidates in zip(views, texts, found):
                 possible = [s for s in self.sequences if s.possible(text)] if text else ()
-                if possible:
-                    tokens = self.segmenter.tokens(view)
-                    for sequence in possible:
-                        candidates.extend(sequence.find(text, tokens))
+                for sequence in possible:
+                    candidates.extend(sequence.find(view, self.segmenter))
         for index, matcher, name in self.plugins:
             for view, text, candidates in zip(views, texts, found):
                 if text:

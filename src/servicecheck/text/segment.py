@@ -153,6 +153,19 @@ class Segmenter:
             view._segmentation["runs"] = index
         return index
 
+    def _run_ends(self, view: TextView, run_start: int, run_end: int) -> tuple[int, ...]:
+        """``cut_run`` of the view's run at ``[run_start, run_end)``. A long run, which ``cut_run`` does not
+        cache, is cut once per view: boundary checks and token lists over a long utterance ask for the same
+        run again and again."""
+        run = view.norm[run_start:run_end]
+        if len(run) <= CACHED_RUN_CHARS:
+            return self._cut_run_cached(run)
+        key = (self._tokens_key, run_start)
+        ends = view._segmentation.get(key)
+        if ends is None:
+            ends = view._segmentation[key] = self._cut_run(run)
+        return ends
+
     def is_boundary(self, view: TextView, position: int) -> bool:
         """True when a token starts (or ends) at ``position`` of the normalised text."""
         if position <= 0 or position >= len(view.norm):
@@ -163,8 +176,17 @@ class Segmenter:
         run_start, run_end = run
         if position == run_start:
             return True
-        ends = self.cut_run(view.norm[run_start:run_end])
-        return (position - run_start) in ends
+        return (position - run_start) in self._run_ends(view, run_start, run_end)
+
+    def token_end(self, view: TextView, position: int) -> int:
+        """Where the token starting at ``position`` (a token start before the end) ends, segmenting only
+        the run it is in."""
+        run = self.runs(view).run_at(position)
+        if run is None:
+            return position + 1  # a character between runs is a token of its own
+        run_start, run_end = run
+        ends = self._run_ends(view, run_start, run_end)
+        return run_start + ends[bisect_right(ends, position - run_start)]
 
     def tokens(self, view: TextView) -> list[tuple[int, int]]:
         """All tokens of the normalised text as ``(start, end)``, exactly as ``jieba.cut`` would give."""
@@ -177,7 +199,7 @@ class Segmenter:
         for run_start, run_end in self.runs(view).spans:
             spans.extend((i, i + 1) for i in range(position, run_start))
             previous = run_start
-            for end in self.cut_run(norm[run_start:run_end]):
+            for end in self._run_ends(view, run_start, run_end):
                 spans.append((previous, run_start + end))
                 previous = run_start + end
             position = run_end
@@ -197,7 +219,6 @@ class Segmenter:
             while last < len(cached) and cached[last][0] < end:
                 last += 1
             return cached[first:last]
-        norm = view.norm
         runs = self.runs(view)
         spans: list[tuple[int, int]] = []
         position = start
@@ -209,7 +230,7 @@ class Segmenter:
                 continue
             run_start, run_end = run
             previous = run_start
-            for token_end in self.cut_run(norm[run_start:run_end]):
+            for token_end in self._run_ends(view, run_start, run_end):
                 token = (previous, run_start + token_end)
                 if token[1] > start and token[0] < end:
                     spans.append(token)
