@@ -121,9 +121,9 @@ class Checker:
         # have caused them, so they are never set aside for review.
         self._untextual = frozenset(c.id for c in self._checks if c.type in TIMING_CHECKS)
         self._check_phrase_indexes: dict = {}
-        for check in self._checks:  # compile every regex now, not at the first call that needs it
+        for check in self._checks:  # compile every regex now, as checks will, not at the first call needing it
             for pattern in [*getattr(check, "regex", [])]:
-                compile_regex(pattern)
+                compile_regex(self.normalizer.fold_pattern(pattern), self.normalizer.ignore_case)
         # Text → (view, raw candidates), for texts said more than once (see RepeatCache).
         self._candidates: RepeatCache[tuple[TextView, tuple[Candidate, ...]]] = RepeatCache(cache_size)
         self._tokens: dict[tuple[str, int], Token] = {}
@@ -502,7 +502,7 @@ class Checker:
             explanation = f"规则 {rule.id}：{_METHOD_LABEL.get(method, method)}匹配「{candidate.pattern}」"
         if method in ("fuzzy", "pinyin"):
             explanation += f"，原文「{text[start:end]}」，相似度 {candidate.similarity:.2f}"
-        if rule.rule.lexicon_names:
+        if rule.lexicon_names:
             words = self.compiled.lexicon_matches(rule, view.norm[candidate.start : candidate.end])
             if words:
                 explanation += "，词表 " + "、".join(f"{name}「{word}」" for name, word in words)

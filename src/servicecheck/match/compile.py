@@ -54,6 +54,7 @@ class CompiledRule:
     anchor: Optional[str] = None
     window: Optional[object] = None  # the rule's Window
     token_boundary: bool = True
+    lexicon_names: tuple[str, ...] = ()  # the lexicons its patterns use (a private attribute of the Rule)
 
 
 class CompiledPack:
@@ -168,12 +169,13 @@ class CompiledPack:
             anchor=rule.anchor,
             window=rule.window,
             token_boundary=rule.boundary == "token",
+            lexicon_names=rule.lexicon_names,
         )
 
     def lexicon_matches(self, rule: CompiledRule, matched: str) -> list[tuple[str, str]]:
         """(lexicon, word) for each lexicon of the rule with a word inside the normalised match."""
         out = []
-        for name in rule.rule.lexicon_names:
+        for name in rule.lexicon_names:
             word = next((w for w in self.lexicon_words.get(name, ()) if w in matched), None)
             if word is not None:
                 out.append((name, word))

@@ -555,6 +555,7 @@ def _regex_problems(pack: Pack) -> list[tuple[tuple, str]]:
     from ..match.regex import RegexCompileError, compile_regex
 
     problems: list[tuple[tuple, str]] = []
+    ignore_case = pack.normalize.casefold  # Normalizer.ignore_case
 
     def walk(node: Any, loc: tuple) -> None:
         if isinstance(node, dict):
@@ -562,7 +563,9 @@ def _regex_problems(pack: Pack) -> list[tuple[tuple, str]]:
                 if key == "regex" and isinstance(value, list):
                     for i, pattern in enumerate(value):
                         try:
-                            compile_regex(pattern)
+                            # With the case setting matching will use: a pattern that normalisation
+                            # leaves as it is (most) is then compiled once, here, for the checker too.
+                            compile_regex(pattern, ignore_case)
                         except RegexCompileError as exc:
                             problems.append(((*loc, key, i), str(exc)))
                 else:

@@ -9,7 +9,9 @@ that run. Runs are cached by their text: agents repeat their scripts, so most ru
 from __future__ import annotations
 
 import logging
+import marshal
 import os
+import sys
 import tempfile
 import threading
 from bisect import bisect_right
@@ -18,6 +20,14 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Optional, Sequence
 
+if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+    # jieba 0.42 imports pkg_resources (setuptools: 50 ms of start-up and a deprecation warning) only to
+    # open its own data files, and opens them by path when the import fails: make it fail, just for jieba.
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
 import jieba
 
 from .fastcut import LONG_RUN, RunCutter
@@ -71,6 +81,22 @@ def _plausible(tokenizer: jieba.Tokenizer) -> bool:
         return False
 
 
+def _load_cache(tokenizer: jieba.Tokenizer) -> bool:
+    """Load jieba's cached prefix dictionary as ``initialize`` would, three times faster: ``marshal.load``
+    on a file object reads it object by object through the file's Python methods (0.45 s of a cold
+    start), ``marshal.loads`` on its bytes does not (0.15 s). False when there is no usable cache, for
+    ``initialize`` to build one. Only for jieba's default dictionary, whose cache name is fixed."""
+    if tokenizer.dictionary != jieba.DEFAULT_DICT or not tokenizer.tmp_dir:
+        return False
+    try:
+        freq, total = marshal.loads(Path(tokenizer.tmp_dir, "jieba.cache").read_bytes())
+    except Exception:  # missing, unreadable or not marshal data: jieba's own load gives up on anything too
+        return False
+    tokenizer.FREQ, tokenizer.total = freq, total
+    tokenizer.initialized = True
+    return True
+
+
 class Segmenter:
     """A private ``jieba.Tokenizer`` plus run-level caching. Safe to share between threads.
 
@@ -107,7 +133,8 @@ class Segmenter:
     def _build(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
         tokenizer.tmp_dir = str(_private_dir(Path(self._cache_dir) if self._cache_dir else default_cache_dir()))
-        tokenizer.initialize()  # a corrupt cache file fails to unmarshal and jieba rebuilds it
+        if not _load_cache(tokenizer):
+            tokenizer.initialize()  # builds the dictionary and writes the cache; a corrupt cache is rebuilt
         if not _plausible(tokenizer):
             # One that unmarshals into something else (truncated, overwritten) is not trusted either:
             # it would crash the first cut or segment wrongly. Drop it and build the dictionary again.
