@@ -81,20 +81,15 @@ def verdict(seconds: float) -> str:
     return f"target < {TARGET_S:g} s: {'met' if seconds < TARGET_S else 'NOT MET'}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per figure (default %(default)s)")
-    args = parser.parse_args()
-
+def measure(repeats: int = 3) -> dict[str, float]:
+    """Seconds for each corner (the median of ``repeats`` timed runs; the 100,000-turn chat once)."""
     from servicecheck import Checker, Limits, Transcript
     from servicecheck.checks.repeats import repeated
 
     checker = Checker("bank-cn")
     checker.check(Transcript(id="warm", utterances=[{"speaker": "agent", "text": "您好"}]))
     turns = customer_turns(50_000)
-    seconds = timed(lambda: repeated(turns, 85.0), args.repeats)
-    print(f"repeated questions, 50,000 distinct customer turns        {seconds:6.2f} s   {verdict(seconds)}")
-
+    figures = {"repeated": timed(lambda: repeated(turns, 85.0), repeats)}
     roomy = Checker(
         checker.pack,
         limits=Limits(max_utterances=200_000, max_utterance_chars=2_000_000, max_transcript_chars=10_000_000),
@@ -108,19 +103,36 @@ def main() -> int:
             for i in range(100_000)
         ],
     )
-    seconds = timed(lambda: roomy.check(chat), 1)
-    print(f"Checker.check of a 100,000-turn chat (50,000 customer)    {seconds:6.2f} s")
-
+    figures["long_chat"] = timed(lambda: roomy.check(chat), 1)
     text = megabyte()
     call = Transcript(
         id="megabyte",
         utterances=[{"speaker": "agent", "text": text}, {"speaker": "customer", "text": "好的"}],
     )
-    seconds = timed(lambda: roomy.check(call), args.repeats)
-    print(f"Checker.check of one 1 MB agent utterance                 {seconds:6.2f} s   {verdict(seconds)}")
-    tokenizer = roomy.segmenter
-    floor = timed(lambda: list(tokenizer.tokenizer.cut(text)), 1)
-    print(f"  jieba segmenting the megabyte alone                     {floor:6.2f} s")
+    figures["megabyte"] = timed(lambda: roomy.check(call), repeats)
+    tokenizer = roomy.segmenter.tokenizer
+    figures["megabyte_jieba"] = timed(lambda: list(tokenizer.cut(text)), 1)
+    return figures
+
+
+def report(figures: dict[str, float]) -> list[str]:
+    """The lines printed for ``measure``'s figures (here and by ``benchmarks/run.py``)."""
+    return [
+        f"repeated questions, 50,000 distinct customer turns        {figures['repeated']:6.2f} s   "
+        + verdict(figures["repeated"]),
+        f"Checker.check of a 100,000-turn chat (50,000 customer)    {figures['long_chat']:6.2f} s",
+        f"Checker.check of one 1 MB agent utterance                 {figures['megabyte']:6.2f} s   "
+        + verdict(figures["megabyte"]),
+        f"  jieba segmenting the megabyte alone                     {figures['megabyte_jieba']:6.2f} s",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per figure (default %(default)s)")
+    args = parser.parse_args()
+    for line in report(measure(args.repeats)):
+        print(line)
     return 0
 
 
