@@ -184,13 +184,12 @@ class Segmenter:
         """``cut_run`` of the view's run at ``[run_start, run_end)``. A long run, which ``cut_run`` does not
         cache, is cut once per view: boundary checks and token lists over a long utterance ask for the same
         run again and again."""
-        run = view.norm[run_start:run_end]
-        if len(run) <= CACHED_RUN_CHARS:
-            return self._cut_run_cached(run)
+        if run_end - run_start <= CACHED_RUN_CHARS:
+            return self._cut_run_cached(view.norm[run_start:run_end])
         key = (self._tokens_key, run_start)
         ends = view._segmentation.get(key)
         if ends is None:
-            ends = view._segmentation[key] = self._cut_run(run)
+            ends = view._segmentation[key] = self._cut_run(view.norm[run_start:run_end])
         return ends
 
     def is_boundary(self, view: TextView, position: int) -> bool:
