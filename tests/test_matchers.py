@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -607,9 +606,10 @@ def test_hits_of_different_stages_may_overlap(checker):
     assert stages.count("closing") == 1 and stages.count("py") == 2 and stages.count("pyt") == 1
 
 
-def test_overlap_resolution_is_deterministic():
+def test_overlap_resolution_is_deterministic(checker):
     assert list(METHOD_PRIORITY) == ["exact", "regex", "tokens", "pinyin", "fuzzy"]
-    rules = [SimpleNamespace(order=i) for i in range(4)]
+    rules = checker.compiled.rules[:4]  # real compiled rules (the compiled checker takes no stand-ins)
+    assert [rule.order for rule in rules] == [0, 1, 2, 3]
     hits = [
         (Candidate(3, 0, 2, "pinyin", 1.0, "d"), rules[3], []),  # short, but a better method than e
         (Candidate(0, 1, 5, "fuzzy", 0.9, "a"), rules[0], []),  # overlaps d

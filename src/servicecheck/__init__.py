@@ -9,6 +9,10 @@ transcript = read_transcript("funasr.json", role_map={1: "agent", 0: "customer"}
 
 __version__ = "0.2.0"
 
+from ._native import warn_if_stale  # noqa: E402
+
+warn_if_stale()  # an editable checkout whose compiled modules predate an edit runs the old code
+
 from .checker import Checker, check  # noqa: E402
 from .errors import InputError, PackError, ServiceCheckError  # noqa: E402
 from .io import FORMATS, ReadOptions, RoleMap, iter_records, read_transcript, read_transcripts  # noqa: E402

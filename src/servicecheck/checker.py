@@ -216,7 +216,9 @@ class Checker:
         for text in texts:
             if text in found:
                 continue
-            cached = self._candidates.get(text) if len(text) <= CACHED_CHARS else None
+            cached: Optional[tuple[TextView, tuple[Candidate, ...]]] = None
+            if len(text) <= CACHED_CHARS:
+                cached = self._candidates.get(text)
             if cached is None:
                 missing.append(text)
                 found[text] = cached  # type: ignore[assignment]  # filled below, order kept

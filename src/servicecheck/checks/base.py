@@ -12,12 +12,12 @@ pass over their joined texts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import ahocorasick
 
 from ..match.regex import RegexSet, find_spans
-from ..model import Finding, Transcript
+from ..model import Finding, Transcript, Utterance
 from ..text import Normalizer, TextView
 from ..text.chars import strip_punctuation
 
@@ -92,11 +92,20 @@ class CheckContext:
     _bounds: Optional[tuple] = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # mypyc's dataclasses leave ``init=False`` fields unset: the per-call memos start empty here.
+        self._by_stage = None
+        self._speakers = {}
+        self._norms = {}
+        self._matches = {}
+        self._scanned = {}
+        self._columns = None
+        self._timed = None
+        self._bounds = None
         if not self.offsets:  # the checker passes the ones it worked out
             self.offsets = self.transcript.utterance_offsets()
 
     @property
-    def utterances(self):
+    def utterances(self) -> tuple[Utterance, ...]:
         return self.transcript.utterances
 
     def columns(self) -> tuple[list, list, list[str]]:
@@ -236,7 +245,7 @@ class CheckContext:
             found.setdefault(indexes[number], []).append((end - offset, value))
         return found
 
-    def _phrase_matches(self, index: int, phrases: PhraseList) -> list:
+    def _phrase_matches(self, index: int, phrases: PhraseList) -> Sequence:  # a list, or () for none
         for speaker in (self.utterances[index].speaker, "any"):
             scanned = self._scanned.get((speaker, phrases))
             if scanned is not None:

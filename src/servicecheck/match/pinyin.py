@@ -55,11 +55,13 @@ class PinyinTable:
         self._dict: Optional[dict[int, str]] = None
 
     def _pinyin_dict(self) -> dict[int, str]:
-        if self._dict is None:
+        found = self._dict  # read into locals: another thread may set the attribute between the two checks
+        if found is None:
             with self._lock:
-                if self._dict is None:
-                    self._dict = _load_pinyin_dict()
-        return self._dict
+                found = self._dict
+                if found is None:
+                    found = self._dict = _load_pinyin_dict()
+        return found
 
     def _syllable(self, char: str) -> Optional[str]:
         readings = self._pinyin_dict().get(ord(char))

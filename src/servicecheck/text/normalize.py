@@ -93,11 +93,13 @@ class Normalizer:
 
     # -- characters ---------------------------------------------------------------------------------
     def _converter(self) -> Callable[[str], str]:
-        if self._t2s is None:
+        found = self._t2s  # read into locals: another thread may set the attribute between the two checks
+        if found is None:
             with self._lock:
-                if self._t2s is None:
-                    self._t2s = _opencc_t2s()
-        return self._t2s
+                found = self._t2s
+                if found is None:
+                    found = self._t2s = _opencc_t2s()
+        return found
 
     def fold_char(self, char: str) -> str:
         """The normalised form of one original character ('' when it is dropped for matching)."""

@@ -124,11 +124,13 @@ class Segmenter:
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:
-        if self._tokenizer is None:
+        found = self._tokenizer  # read into locals: another thread may set the attribute between the two checks
+        if found is None:
             with self._lock:
-                if self._tokenizer is None:
-                    self._tokenizer = self._build()
-        return self._tokenizer
+                found = self._tokenizer
+                if found is None:
+                    found = self._tokenizer = self._build()
+        return found
 
     def _build(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
@@ -167,9 +169,9 @@ class Segmenter:
         if cutter is None:
             tokenizer = self.tokenizer
             with self._lock:
-                if self._cutter is None:
-                    self._cutter = RunCutter(tokenizer.FREQ, tokenizer.total, self.hmm)
                 cutter = self._cutter
+                if cutter is None:
+                    cutter = self._cutter = RunCutter(tokenizer.FREQ, tokenizer.total, self.hmm)
         return cutter.ends(run)
 
     # -- views --------------------------------------------------------------------------------------
