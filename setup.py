@@ -38,6 +38,7 @@ COMPILED = [
     "servicecheck/match/compile.py",
     "servicecheck/match/context.py",
     "servicecheck/match/fuzzy.py",
+    "servicecheck/match/literals.py",
     "servicecheck/match/phrases.py",
     "servicecheck/match/pinyin.py",
     "servicecheck/match/regex.py",

@@ -1,6 +1,6 @@
 """Throughput, memory and cold-start benchmark of servicecheck against a jieba floor and a spaCy baseline.
 
-    python benchmarks/run.py [--calls 2000] [--utterances 40] [--skip-spacy] [--workers-max 2]
+    python benchmarks/run.py [--calls 2000] [--utterances 40] [--skip-spacy] [--skip-pure] [--workers-max 2]
     python benchmarks/run.py --calls 200 --rounds 1   # quick run
     python benchmarks/run.py --profile [--calls 500]  # (b) under cProfile, top 25 by cumulative time
 
@@ -9,7 +9,10 @@ every measurement runs in its own fresh subprocess over exactly those utterances
 (``ru_maxrss`` inside the child) belongs to one system and every cache starts empty:
 
   (a) floor         jieba segmentation alone: a private ``jieba.Tokenizer()``, ``list(tok.cut(text))``
-  (b) servicecheck  ``Checker("bank-cn").check(transcript)`` per call (checker built before timing)
+  (b) servicecheck  ``Checker("bank-cn").check(transcript)`` per call (checker built before timing), as
+                    installed: the modules setup.py compiles with mypyc are extensions (the count is printed)
+  (b) pure Python   the same, on a copy of the installed package's .py files without the extensions, as
+                    ``SERVICECHECK_PURE_PYTHON=1`` installs it: what compiling gains, measured in the same round
   (c) baseline      ``spacy.blank("zh")`` with the jieba segmenter, a ``PhraseMatcher`` over the pack's
                     literal phrases and rapidfuzz ``fuzz.partial_ratio`` per fuzzy/homophone phrase
   workers           a batch job, JSONL file to JSONL file of reports, as ``servicecheck check --workers N``
@@ -217,7 +220,28 @@ def child_servicecheck(args: argparse.Namespace) -> dict:
         report = checker.check(transcript)
         meter.stop()
         fingerprint.add(report)
-    return meter.result(parse_seconds=parse, code=_code_hash(), **fingerprint.result())
+    from servicecheck._native import compiled_modules
+
+    return meter.result(
+        parse_seconds=parse, code=_code_hash(), compiled=len(compiled_modules()), **fingerprint.result()
+    )
+
+
+def pure_copy(into: Path) -> Path:
+    """A copy of the installed servicecheck package's sources without its compiled extensions, for
+    PYTHONPATH: the package as ``SERVICECHECK_PURE_PYTHON=1`` would install it. Found without importing
+    it (this process's peak RSS is inherited by the children it measures)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("servicecheck")
+    if spec is None or spec.origin is None:
+        raise SystemExit("servicecheck is not installed: pip install -e .")
+    package = Path(spec.origin).parent
+    target = into / "servicecheck"
+    shutil.copytree(package, target, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    if not (target / "rules").exists():  # an editable install maps servicecheck.rules to the checkout's rules/
+        shutil.copytree(HERE.parent / "rules", target / "rules")
+    return into
 
 
 class TreeSampler:
@@ -650,11 +674,19 @@ def parent(args: argparse.Namespace) -> int:
         # (a), (b) and (c) run in turn, --rounds times: this machine's speed drifts by 10-20 % over a
         # minute (shared, virtual), so each ratio is taken within one round and the median reported.
         rounds: list[tuple[dict, dict, Optional[dict]]] = []
+        pure_runs: list[dict] = []
+        pure_env = None
+        if not args.skip_pure:
+            pure_path = pure_copy(tmp / "pure")
+            pure_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(pure_path), env.get("PYTHONPATH")]))}
         for number in range(1, args.rounds + 1):
             print(f"[{_load_avg()}] round {number}/{args.rounds}: (a) floor: jieba alone ...", flush=True)
             a_run = runner.run("floor")
             print(f"[{_load_avg()}] round {number}/{args.rounds}: (b) servicecheck ...", flush=True)
             b_run = runner.run("servicecheck")
+            if pure_env is not None:
+                print(f"[{_load_avg()}] round {number}/{args.rounds}: (b) pure Python ...", flush=True)
+                pure_runs.append(runner.run("servicecheck", env=pure_env))
             c_run = None
             if not args.skip_spacy:
                 print(f"[{_load_avg()}] round {number}/{args.rounds}: (c) spaCy baseline ...", flush=True)
@@ -693,7 +725,14 @@ def parent(args: argparse.Namespace) -> int:
             f"the median of {args.rounds} round(s))"
         )
         print(_rate_line("(a) floor: jieba.Tokenizer().cut", a) + f"   [{a['tokens']} tokens]")
-        print(_rate_line("(b) servicecheck Checker.check", b) + f"   [{b['findings']} findings]")
+        print(
+            _rate_line("(b) servicecheck Checker.check", b)
+            + f"   [{b['findings']} findings; {b['compiled']} modules compiled]"
+        )
+        pure = _median_run(pure_runs) if pure_runs else None
+        if pure is not None:
+            same = "same findings" if pure["digest"] == b["digest"] else "FINDINGS DIFFER"
+            print(_rate_line("(b) pure Python, no extensions", pure) + f"   [{pure['findings']} findings, {same}]")
         print(f"{'':<34}(dict → Transcript validation, outside the clock: {b['parse_seconds']:.2f} s)")
         if c is not None:
             print(
@@ -720,6 +759,13 @@ def parent(args: argparse.Namespace) -> int:
             )
         else:
             print("  b/c = n/a (spaCy baseline skipped)")
+        if pure_runs:
+            compiled_rounds = [rate(r[1]) / rate(p) for r, p in zip(rounds, pure_runs)]
+            print(
+                f"  b compiled / b pure Python = {statistics.median(compiled_rounds):.2f}"
+                f"   (per round: {_ratios(compiled_rounds)}; b/a pure Python: "
+                f"{statistics.median(rate(p) / rate(r[0]) for r, p in zip(rounds, pure_runs)):.2f})"
+            )
         peak = max(r[1]["peak_rss_mb"] for r in rounds)
         print(
             f"  peak RSS of (b) = {peak:.1f} MB   target <= {TARGET_RSS_MB:.0f} MB: "
@@ -818,6 +864,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED, help="corpus seed (default %(default)s)")
     parser.add_argument("--skip-spacy", action="store_true", help="skip the spaCy baseline (c)")
+    parser.add_argument("--skip-pure", action="store_true", help="skip (b) on the pure-Python sources")
     parser.add_argument(
         "--rounds",
         type=int,

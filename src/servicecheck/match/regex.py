@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Iterator, Optional
+from typing import Iterator
 
 import re2
 from re2 import _re2
+
+from .literals import LiteralPrefilter
 
 # \b and \w are ASCII-only in RE2, so on Chinese text they silently mean something else than the
 # author expects. Reject them and point to the token boundary option instead.
@@ -120,50 +122,49 @@ def _spans(regexp, encoded: bytes, text: str) -> list[tuple[int, int]]:
 
 
 class RegexSet:
-    """Many patterns, one pass: RE2's FilteredRE2 says which patterns could match an utterance (their
-    required literal atoms occur in it), and only those are run for their spans. Most utterances
-    contain the atoms of none or a few of a pack's regexes, so most pay for one cheap scan only.
-    ``matching`` names exactly the patterns that match somewhere; ``find`` gives their spans."""
+    """Many patterns, one pass: the literals each pattern requires (``LiteralPrefilter``) are found in
+    an utterance with one Aho-Corasick scan, and only the patterns whose literals all occur are run
+    for their spans. Most utterances contain the literals of none or a few of a pack's regexes, so most
+    pay for the scan only. ``matching`` names exactly the patterns that match somewhere; ``find`` gives
+    their spans."""
 
     def __init__(self, patterns: list[str], ignore_case: bool = False) -> None:
         self.patterns = list(patterns)
         self.ignore_case = ignore_case
-        self._filter = None
-        # The C++ FilteredRE2 match, without the wrapper's checks on each call: (text, all) -> numbers or None.
-        self._filter_match: Optional[Callable[[bytes, bool], Optional[list[int]]]] = None
-        if self.patterns:
-            self._filter = re2.Filter()
-            for pattern in self.patterns:
-                compile_regex(pattern, ignore_case)  # the clear error message, before RE2's terse one
-                self._filter.Add(pattern, _options(ignore_case))
-            self._filter.Compile()
-            self._filter_match = self._filter._filter.Match
         self._compiled = [compile_regex(p, ignore_case)._regexp for p in self.patterns]
         self._first_bytes = [_first_byte_range(p, r) for p, r in zip(self.patterns, self._compiled)]
+        self._prefilter = LiteralPrefilter(self.patterns, ignore_case)
 
     def __len__(self) -> int:
         return len(self.patterns)
 
     def matching(self, text: str) -> list[int]:
         """The patterns that match somewhere in ``text``, in pattern order."""
-        if self._filter is None or not text:
+        if not self.patterns or not text:
             return []
-        return sorted(self._filter.Match(text.encode("utf-8"), False) or ())
+        encoded = text.encode("utf-8")
+        size = len(encoded)
+        compiled = self._compiled
+        return [
+            number
+            for number in self._prefilter.candidates(text)
+            if compiled[number].Match(_UNANCHORED, encoded, 0, size)[0][0] >= 0
+        ]
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
         """``(pattern number, start, end)`` of every non-empty match of every pattern in ``text``.
 
-        FilteredRE2 keeps the patterns whose required literals occur; only those are searched (asking
-        it for the ones that really match would scan the text twice for each of them)."""
-        if self._filter_match is None or not text:  # set with _filter
+        Only the patterns whose required literals occur are searched: asking first which of them really
+        match would scan the text twice for each."""
+        if not self.patterns or not text:
             return []
-        encoded = text.encode("utf-8")
-        numbers = self._filter_match(encoded, True)
+        numbers = self._prefilter.candidates(text)
         if not numbers:
             return []
+        encoded = text.encode("utf-8")
         found = []
         first = encoded[0]
-        for number in sorted(numbers):
+        for number in numbers:
             bounds = self._first_bytes[number]
             if bounds is not None and not bounds[0] <= first <= bounds[1]:
                 continue  # anchored at the start, and no match can begin with this byte
@@ -206,7 +207,7 @@ def _anchored_at_start(pattern: str) -> bool:
 def _first_byte_range(pattern: str, regexp) -> "tuple[int, int] | None":
     """For a pattern anchored at the start of the text: the lowest and highest first byte any
     non-empty match can have (RE2's ``PossibleMatchRange``: every match lies between its two strings).
-    ``^[a-z]{0,3}\\s?[0-9]{3,8}``, which FilteredRE2 cannot rule out for any text, is then not run on
+    ``^[a-z]{0,3}\\s?[0-9]{3,8}``, which needs no more than a digit anywhere, is then not run on
     text that starts with a Chinese character. None for other patterns."""
     if not _anchored_at_start(pattern):
         return None
