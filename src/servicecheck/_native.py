@@ -12,7 +12,7 @@ import warnings
 from importlib.machinery import EXTENSION_SUFFIXES
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_FOLDERS = ("", "checks", "match", "text")  # where setup.py's COMPILED modules live
+_FOLDERS = ("", "checks", "match", "privacy", "text")  # where setup.py's COMPILED modules live
 # A wheel's files are written within moments of each other; an edit comes later than this.
 _STALE_AFTER_SECONDS = 2.0
 
