@@ -7,6 +7,8 @@ exactly what running every pattern on every text gives.
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -137,3 +139,16 @@ def test_the_bank_packs_regexes_find_what_they_find_without_the_prefilter(text):
         for start, end in _spans(regexp, text.encode("utf-8"), text)
     ]
     assert _BANK.find(text) == expected
+
+
+def test_a_text_too_long_for_substring_tests_keeps_every_pattern_its_automaton_finds():
+    """Past 4,096 characters the other clauses are not tested: RE2 decides, with the same result."""
+    rng = random.Random(5)
+    text = "".join(rng.choice(_PIECES) + rng.choice(["", "的", "，", "3"]) for _ in range(2500))
+    assert len(text) > 4096
+    expected = [
+        (number, start, end)
+        for number, regexp in enumerate(_BANK._compiled)
+        for start, end in _spans(regexp, text.encode("utf-8"), text)
+    ]
+    assert expected and _BANK.find(text) == expected

@@ -31,6 +31,9 @@ _MAX_EXACT = 16
 _MAX_EXACT_LENGTH = 24
 _MAX_CLAUSE = 64
 _MAX_CLASS = 16  # a class of at most this many characters is an exact set ([吗么呢] → 吗, 么, 呢)
+# The other clauses of a pattern are tested (as substrings) on texts up to this long; a longer text
+# keeps every pattern its automaton finds. A megabyte: 0.47 s for the tests, against 0.1 s without.
+_SUBSTRING_TESTS_UP_TO = 4096
 
 # \p{Han}, \P{Greek}, \pN: Unicode classes Python's parser does not know. \d stands in for them: a
 # category, so the class or item never counts as a literal.
@@ -229,10 +232,13 @@ class LiteralPrefilter:
             touched: set[int] = set()
             for _end, owned in self._automaton.iter(text):
                 touched.update(owned)
-            rest = self._rest
-            for number in touched:
-                if all(_any_in(clause, text) for clause in rest[number]):
-                    kept.append(number)
+            if len(text) > _SUBSTRING_TESTS_UP_TO:
+                kept.extend(touched)  # each test would read the long text again: RE2 reads it once instead
+            else:
+                rest = self._rest
+                for number in touched:
+                    if all(_any_in(clause, text) for clause in rest[number]):
+                        kept.append(number)
         if self._always:
             kept.extend(self._always)
         kept.sort()
