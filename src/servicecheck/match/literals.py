@@ -2,8 +2,9 @@
 
 ``required_literals(pattern)`` reads a pattern and returns clauses: every match of the pattern contains
 at least one string of every clause. ``"您好.{0,6}(?:银行|中心)"`` gives ``[{"您好"}, {"银行", "中心"}]``;
-a pattern with nothing to require (``[0-9]{4}``) gives no clauses and is always run. One Aho-Corasick
-pass over a text then tells which patterns can match in it (``LiteralPrefilter``).
+a pattern with nothing to require (``[0-9a-z]{4}``: too many characters to list) gives no clauses and is
+always run. One Aho-Corasick pass over a text then tells which patterns can match in it
+(``LiteralPrefilter``).
 
 The answer must never be wrong in the unsafe direction: a clause the pattern does not really require
 would hide a match. So the analysis keeps to what it is sure of, and gives up (no clause) on anything
