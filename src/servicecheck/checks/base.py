@@ -82,17 +82,17 @@ class CheckContext:
     # without building views that nobody would reuse (a view is built when a span must be reported).
     views: dict = field(default_factory=dict)
     _hit_utterances: dict = field(default_factory=dict, repr=False)
-    _by_stage: Optional[dict] = field(default=None, init=False, repr=False)
-    _speakers: dict = field(default_factory=dict, init=False, repr=False)
-    _norms: dict = field(default_factory=dict, init=False, repr=False)  # speaker → normalised texts
-    _matches: dict = field(default_factory=dict, init=False, repr=False)  # (index, PhraseList) → scan
-    _scanned: dict = field(default_factory=dict, init=False, repr=False)  # (speaker, PhraseList) → matches
-    _columns: Optional[tuple] = field(default=None, init=False, repr=False)
-    _timed: Optional[bool] = field(default=None, init=False, repr=False)
-    _bounds: Optional[tuple] = field(default=None, init=False, repr=False)
+    # Per-call memos, set in __post_init__ (mypyc's dataclasses would not apply a default given here).
+    _by_stage: Optional[dict] = field(init=False, repr=False)
+    _speakers: dict = field(init=False, repr=False)
+    _norms: dict = field(init=False, repr=False)  # speaker → normalised texts
+    _matches: dict = field(init=False, repr=False)  # (index, PhraseList) → scan
+    _scanned: dict = field(init=False, repr=False)  # (speaker, PhraseList) → matches
+    _columns: Optional[tuple] = field(init=False, repr=False)
+    _timed: Optional[bool] = field(init=False, repr=False)
+    _bounds: Optional[tuple] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # mypyc's dataclasses leave ``init=False`` fields unset: the per-call memos start empty here.
         self._by_stage = None
         self._speakers = {}
         self._norms = {}
