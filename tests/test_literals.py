@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicecheck import Checker
-from servicecheck.match.literals import LiteralPrefilter, required_literals
+from servicecheck.match.literals import LiteralPrefilter, _without_superstrings, required_literals
 from servicecheck.match.regex import RegexSet, _spans, compile_regex
 
 ALPHABET = "ab您好银行，"
@@ -68,6 +68,14 @@ def test_patterns_without_clauses_are_always_candidates():
     assert prefilter.always == [0]
     assert prefilter.candidates("再见") == [0]
     assert prefilter.candidates("您好") == [0, 1]
+
+
+def test_a_clause_asks_only_its_shortest_strings_and_still_finds_the_longer_ones():
+    assert _without_superstrings(frozenset({"真的没有", "没有", "没", "不"})) == {"没", "不"}
+    prefilter = LiteralPrefilter(["(?:真的没有|没有|没)办法", "(?:是吗|吗)[？?]"])
+    assert prefilter.candidates("真的没有办法") == [0]
+    assert prefilter.candidates("有办法吗？") == [1]
+    assert prefilter.candidates("办法") == []
 
 
 # -- against RE2 ---------------------------------------------------------------------------------------------

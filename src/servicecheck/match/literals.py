@@ -206,7 +206,8 @@ class LiteralPrefilter:
         self._rest: list[tuple[tuple[str, ...], ...]] = []
         owners: dict[str, list[int]] = {}
         for number, pattern in enumerate(patterns):
-            clauses = sorted(required_literals(pattern, ignore_case), key=_strength, reverse=True)
+            minimal = [_without_superstrings(clause) for clause in required_literals(pattern, ignore_case)]
+            clauses = sorted(minimal, key=_strength, reverse=True)
             if not clauses:
                 self._always.append(number)
                 self._rest.append(())
@@ -244,6 +245,17 @@ class LiteralPrefilter:
             kept.extend(self._always)
         kept.sort()
         return kept
+
+
+def _without_superstrings(clause: frozenset[str]) -> frozenset[str]:
+    """The clause without the strings that hold another of its strings: where 没有 occurs, 没 does,
+    so {没有, 没, 不} asks exactly what {没, 不} asks, with fewer substring tests and automaton hits."""
+    ordered = sorted(clause, key=len)
+    kept: list[str] = []
+    for string in ordered:
+        if not any(shorter in string for shorter in kept):
+            kept.append(string)
+    return frozenset(kept)
 
 
 def _any_in(strings: tuple[str, ...], text: str) -> bool:

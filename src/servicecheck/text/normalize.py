@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Final, Iterable, Optional, Sequence
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
@@ -32,15 +32,37 @@ class NormalizeOptions:
     fillers: tuple[str, ...] = ()  # single characters dropped for matching, e.g. 呃
 
 
-@dataclass(frozen=True)
 class TextView:
-    """An utterance's normalised text plus, for each normalised character, its original span."""
+    """An utterance's normalised text plus, for each normalised character, its original span.
 
-    original: str
-    norm: str
-    starts: Sequence[int]  # original index where normalised char i comes from
-    ends: Sequence[int]  # original end (exclusive) of that source character
-    _segmentation: dict = field(default_factory=dict, compare=False, repr=False)
+    Immutable by convention: the checker caches views and shares them between calls. A plain class and
+    not a frozen dataclass, because one is built for every utterance not seen before and a frozen
+    dataclass's ``__init__`` (``object.__setattr__`` per field) cost seven times as much. ``_segmentation``
+    memoises what is derived from the view (jieba runs, token spans, decisions) and takes no part in
+    equality."""
+
+    def __init__(self, original: str, norm: str, starts: Sequence[int], ends: Sequence[int]) -> None:
+        self.original: Final = original
+        self.norm: Final = norm
+        self.starts: Final = starts  # original index where normalised char i comes from
+        self.ends: Final = ends  # original end (exclusive) of that source character
+        self._segmentation: Final[dict] = {}
+
+    def __repr__(self) -> str:
+        return f"TextView(original={self.original!r}, norm={self.norm!r}, starts={self.starts!r}, ends={self.ends!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TextView):
+            return NotImplemented
+        return (self.original, self.norm, self.starts, self.ends) == (
+            other.original,
+            other.norm,
+            other.starts,
+            other.ends,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.original, self.norm, self.starts, self.ends))
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised span ``[start, end)`` to the original text (end exclusive)."""
