@@ -277,6 +277,13 @@ def test_repeat_window_finds_what_comparing_everything_finds_within_it(texts, cu
     assert repeated(texts, cutoff, window=len(texts) + 1) == expected
 
 
+def test_texts_whose_lengths_just_allow_the_cutoff_are_still_compared():
+    # fuzz.ratio("ab", "abcdef") is 200 × 2 / 8 = 50: the highest two texts of these lengths can score
+    assert repeated(["ab", "abcdef"], 50.0) == [False, True]
+    assert repeated(["abcdef", "ab"], 50.0) == [False, True]
+    assert repeated(["abcdef", "ab"], 50.5) == [False, False]
+
+
 def test_repeat_window_bounds_the_comparisons_but_not_exact_repeats():
     question, variant = "我想问一下我的账单什么时候寄到", "我想问下我的账单什么时候寄到"
     others = ["信用卡额度能提高吗", "积分怎么兑换礼品", "密码忘了怎么办呢", "网银登录不了了", "挂失以后多久补卡"]
