@@ -50,6 +50,7 @@ COMPILED = [
     "servicecheck/text/fastcut.py",
     "servicecheck/text/normalize.py",
     "servicecheck/text/segment.py",
+    "servicecheck/text/t2s.py",
 ]
 
 MYPYC_CONFIG = """\

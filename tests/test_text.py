@@ -128,6 +128,46 @@ def test_view_offsets_of_a_traditional_phrase(normalizer):
     assert text[o_start:o_end] == "歡迎致電"
 
 
+def _opencc_tables():
+    from opencc import OpenCC
+
+    from servicecheck.text.t2s import fast_t2s
+
+    reference = OpenCC("t2s")
+    reference.convert("")
+    ((phrases, characters),) = reference._dict_chain_data
+    return reference, fast_t2s(OpenCC("t2s")), phrases[2], characters[2]
+
+
+_OPENCC, _FAST_T2S, _PHRASES, _CHARACTERS = _opencc_tables()
+# Characters of the phrase table (where opencc's choice among phrases matters), some of the character
+# table's (one with several candidates, 乾 → 干 乾, among them), separators and plain text.
+_T2S_ALPHABET = sorted(set("".join(_PHRASES))) + sorted(_CHARACTERS)[:200] + list("乾儘覆藉，。 ?!-ab1的是")
+_PHRASE_RUNS = st.lists(
+    st.one_of(st.sampled_from(sorted(_PHRASES)), st.text(alphabet=_T2S_ALPHABET, max_size=4)), max_size=8
+).map("".join)
+
+
+@settings(max_examples=1500)
+@given(st.one_of(_PHRASE_RUNS, st.text(alphabet=_T2S_ALPHABET, max_size=40)))
+@example("龍鍾沈沒成本")  # 龍鍾 is a phrase with two candidates: opencc takes the first
+@example("於萬覆乾")
+def test_traditional_conversion_is_opencc_s(text):
+    assert _FAST_T2S(text) == _OPENCC.convert(text)
+
+
+def test_traditional_conversion_falls_back_to_opencc_when_its_tables_are_laid_out_otherwise():
+    from opencc import OpenCC
+
+    from servicecheck.text.t2s import FastT2S, fast_t2s
+
+    assert isinstance(fast_t2s(OpenCC("t2s")).__self__, FastT2S)
+    other = OpenCC("t2s")
+    other.convert("")
+    other._dict_chain_data = [other._dict_chain_data[0][::-1]]  # the character table first
+    assert fast_t2s(other) == other.convert
+
+
 def test_view_offsets_across_removed_spaces_and_fillers(normalizer):
     text = "感 谢 呃 您 的 来 电"
     view = normalizer.view(text)

@@ -78,8 +78,9 @@ class TextView:
 def _opencc_t2s() -> Callable[[str], str]:
     from opencc import OpenCC  # deferred: only needed once a non-ASCII character shows up
 
-    converter = OpenCC("t2s")
-    return converter.convert
+    from .t2s import fast_t2s
+
+    return fast_t2s(OpenCC("t2s"))
 
 
 class _FoldTable(dict):
