@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from servicecheck import Finding, Report, Token, Transcript, Utterance
-from servicecheck.model import severity_at_least
+from servicecheck.model import severity_at_least, trusted_constructor
 
 
 def test_utterance_accepts_the_three_roles():
@@ -173,3 +173,52 @@ def test_report_json_round_trip():
     assert Report.model_validate_json(report.model_dump_json()) == report
     assert report.findings_of(kind="hit") == [finding]
     assert report.findings_of(stage="closing") == []
+
+
+# -- findings made without validation ------------------------------------------------------------------
+def _finding_fields(**changes):
+    fields = {name: Finding.model_fields[name].get_default() for name in Finding.model_fields}
+    fields.update(rule_id="r", stage="s", kind="hit", severity="info", **changes)
+    return fields
+
+
+def test_a_trusted_constructor_builds_what_validation_builds():
+    construct = trusted_constructor(Finding, _finding_fields(text="您好", start=0, end=2))
+    assert construct is not Finding.__pydantic_validator__.validate_python  # this pydantic is understood
+    values = _finding_fields(text="再见", start=3, end=5, tokens=(Token(text="再见", start=3, end=5),), time=1.5)
+    built, validated = construct(dict(values)), Finding.model_validate(dict(values))
+    assert built == validated and hash(built) == hash(validated)
+    assert list(built.__dict__.items()) == list(validated.__dict__.items())
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert built.model_fields_set == validated.model_fields_set
+    with pytest.raises(ValidationError):  # still frozen
+        built.text = "x"
+
+
+def test_a_trusted_constructor_validates_when_its_sample_shows_a_difference():
+    out_of_order = dict(reversed(list(_finding_fields().items())))
+    assert trusted_constructor(Finding, out_of_order) == Finding.__pydantic_validator__.validate_python
+    missing_a_field = _finding_fields()
+    del missing_a_field["origin"]
+    assert trusted_constructor(Finding, missing_a_field) == Finding.__pydantic_validator__.validate_python
+
+
+def test_the_checkers_findings_and_stage_results_are_what_validation_makes_of_them():
+    from servicecheck import Checker
+
+    checker = Checker("bank-cn")
+    report = checker.check(
+        {
+            "id": "t",
+            "utterances": [
+                {"speaker": "agent", "text": "您好，歡迎致電星海银行，工号幺三五二", "start": 0.0, "end": 3.0},
+                {"speaker": "customer", "text": "我的卡被锁了，你们怎么回事", "start": 3.5, "end": 6.0},
+                {"speaker": "agent", "text": "我非常理解您的心情，感谢您的来电，再见", "start": 6.5, "end": 9.0},
+            ],
+        }
+    )
+    assert report.findings and report.stages
+    for item in (*report.findings, *report.stages):
+        again = type(item).model_validate(item.model_dump())
+        assert item == again and list(item.__dict__.items()) == list(again.__dict__.items())
+        assert all(type(value) is type(again.__dict__[name]) for name, value in item.__dict__.items())

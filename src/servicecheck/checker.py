@@ -32,7 +32,17 @@ from .match.context import (
     unless_phrase,
 )
 from .match.regex import compile_regex
-from .model import Channel, Finding, Report, Speaker, StageResult, Token, Transcript, Utterance
+from .model import (
+    Channel,
+    Finding,
+    Report,
+    Speaker,
+    StageResult,
+    Token,
+    Transcript,
+    Utterance,
+    trusted_constructor,
+)
 from .pack.load import PackSource, load_pack, pack_hash
 from .pack.schema import Pack
 from .recognition import annotate, carries_recognition
@@ -52,9 +62,47 @@ CACHED_CHARS = 500  # utterances up to this long are cached by text (see _matche
 TOKEN_CACHE = 8192  # Token objects kept for reuse (see _covered_tokens); the table starts over when full
 
 
-_validate_finding = Finding.__pydantic_validator__.validate_python
 _validate_token = Token.__pydantic_validator__.validate_python
-_validate_stage_result = StageResult.__pydantic_validator__.validate_python
+# Findings and stage results are made by the checker from values of the right types: without
+# validation, once a sample built both ways has shown that this pydantic keeps nothing else.
+_make_finding = trusted_constructor(
+    Finding,
+    {
+        "rule_id": "greeting.hello",
+        "stage": "greeting",
+        "kind": "hit",
+        "severity": "info",
+        "utterance_index": 0,
+        "speaker": "agent",
+        "start": 0,
+        "end": 2,
+        "global_start": 0,
+        "global_end": 2,
+        "text": "您好",
+        "tokens": (Token(text="您好", start=0, end=2),),
+        "method": "exact",
+        "similarity": 1.0,
+        "pattern": "您好",
+        "message": "问候",
+        "explanation": "规则 greeting.hello：精确匹配「您好」",
+        "suggestion": None,
+        "time": 0.5,
+        "needs_review": False,
+        "origin": None,
+    },
+)
+_make_stage_result = trusted_constructor(
+    StageResult,
+    {
+        "stage": "greeting",
+        "name": "问候",
+        "required": True,
+        "present": True,
+        "count": 1,
+        "utterances": (0,),
+        "first_time": 0.5,
+    },
+)
 
 _METHOD_LABEL = {
     "exact": "精确",
@@ -128,16 +176,17 @@ class Checker:
         self._candidates: RepeatCache[tuple[TextView, tuple[Candidate, ...]]] = RepeatCache(cache_size)
         self._tokens: dict[tuple[str, int], Token] = {}
         self._run_tokens: dict[tuple, tuple[Token, ...]] = {}  # see _covered_tokens
-        # What every finding of a rule shares, worked out once.
+        # What every finding of a rule shares, worked out once: rule id, stage, kind, severity, message
+        # and suggestion.
         self._finding_fields = [
-            {
-                "rule_id": rule.id,
-                "stage": rule.stage.id,
-                "kind": "violation" if rule.stage.violation else "hit",
-                "severity": rule.severity,
-                "message": rule.rule.message or rule.stage.message or rule.stage.name,
-                "suggestion": rule.rule.suggestion or rule.stage.suggestion,
-            }
+            (
+                rule.id,
+                rule.stage.id,
+                "violation" if rule.stage.violation else "hit",
+                rule.severity,
+                rule.rule.message or rule.stage.message or rule.stage.name,
+                rule.rule.suggestion or rule.stage.suggestion,
+            )
             for rule in self.compiled.rules
         ]
         # A stage absent from a call has the same result, and a required one the same ``missing``
@@ -510,11 +559,15 @@ class Checker:
                 explanation += "，词表 " + "、".join(f"{name}「{word}」" for name, word in words)
         if notes:
             explanation += "（" + "；".join(notes) + "）"
-        # One dict through pydantic-core's validator: the validation Finding(**…) runs, without packing
-        # keywords or model_validate's Python wrapper (22 findings a call).
-        return _validate_finding(
+        rule_id, stage, kind, severity, message, suggestion = self._finding_fields[rule.index]
+        # Every value has its field's type already (validated on the way in, or made here): built as
+        # validation would build it, every field in order (see model.trusted_constructor).
+        return _make_finding(
             {
-                **self._finding_fields[rule.index],
+                "rule_id": rule_id,
+                "stage": stage,
+                "kind": kind,
+                "severity": severity,
                 "utterance_index": index,
                 "speaker": speaker,
                 "start": start,
@@ -524,11 +577,14 @@ class Checker:
                 "text": text[start:end],
                 "tokens": self._covered_tokens(view, candidate.start, candidate.end),
                 "method": method,
-                "similarity": candidate.similarity,
+                "similarity": float(candidate.similarity),
                 "pattern": candidate.pattern,
+                "message": message,
                 "explanation": explanation,
+                "suggestion": suggestion,
                 "time": time,
                 "needs_review": review,
+                "origin": None,
             }
         )
 
@@ -679,7 +735,7 @@ class Checker:
                 continue
             indexes = tuple(sorted({f.utterance_index for f in stage_findings if f.utterance_index is not None}))
             results.append(
-                _validate_stage_result(
+                _make_stage_result(
                     {
                         "stage": stage.id,
                         "name": stage.name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -48,6 +48,9 @@ def elapsed(later: float, earlier: float) -> float:
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class Word(_Frozen):
@@ -277,3 +280,40 @@ class Report(_Frozen):
 
     def findings_of(self, kind: Optional[str] = None, stage: Optional[str] = None) -> list[Finding]:
         return [f for f in self.findings if (kind is None or f.kind == kind) and (stage is None or f.stage == stage)]
+
+
+def trusted_constructor(model: type[ModelT], sample: dict[str, Any]) -> Callable[[dict[str, Any]], ModelT]:
+    """A constructor of ``model`` instances from values that already have their fields' types: for the
+    checker's own findings, built by the hundred per call from values validated on the way in, where
+    pydantic's validation cost three quarters of making one.
+
+    The dict must hold every field, in the model's field order: it becomes the instance's ``__dict__``
+    as validation would leave it. Before it is trusted, the constructor builds ``sample`` both ways and
+    compares everything pydantic keeps on an instance; if anything differs (another pydantic version
+    keeps more), validation is what it returns."""
+    validate = model.__pydantic_validator__.validate_python
+    new, set_attribute = object.__new__, object.__setattr__
+
+    def construct(values: dict[str, Any]) -> ModelT:
+        instance = new(model)
+        set_attribute(instance, "__dict__", values)
+        set_attribute(instance, "__pydantic_fields_set__", set(values))
+        set_attribute(instance, "__pydantic_extra__", None)
+        set_attribute(instance, "__pydantic_private__", None)
+        return instance
+
+    try:
+        built, validated = construct(dict(sample)), validate(dict(sample))
+        same = (
+            list(sample) == list(model.model_fields)
+            and built == validated
+            and list(built.__dict__.items()) == list(validated.__dict__.items())
+            and built.model_fields_set == validated.model_fields_set
+            and built.__pydantic_extra__ == validated.__pydantic_extra__
+            and built.__pydantic_private__ == validated.__pydantic_private__
+            and built.model_dump_json() == validated.model_dump_json()
+            and hash(built) == hash(validated)
+        )
+    except (AttributeError, TypeError, ValueError):
+        same = False
+    return construct if same else validate
