@@ -3,20 +3,21 @@
 opencc-python-reimplemented splits the text at separators (spaces, punctuation), then, in each chunk,
 repeatedly replaces the longest phrase of its phrase table (leftmost among the longest; the pieces on
 either side may only hold phrases no longer than it), and finally maps every character outside a
-phrase through its character table. It does so by testing every substring of every length against
+phrase through its character table (where an entry lists several candidates, "干 乾", the first). It does so by testing every substring of every length against
 the tables, in pure Python: about 50 µs for an utterance with one Traditional character, which the
 normaliser pays for every such utterance.
 
 ``FastT2S`` reads the same two tables from the same ``OpenCC`` object and computes the same result:
 a chunk in which no phrase can start is one ``str.translate``; in the others the phrase occurrences
-are listed once and the same ones are chosen (see ``FastT2S._chosen``), without opencc's recursion. When the converter is not laid out as expected
-(another opencc version), ``fast_t2s`` returns the library's own ``convert``.
+are listed once and the same ones are chosen (see ``FastT2S._chosen``), without opencc's recursion.
+When the converter is not laid out as expected (another opencc version), ``fast_t2s`` returns the
+library's own ``convert``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 # A table as opencc keeps it: its longest and shortest key, and the keys with their replacements.
 _Table = tuple[int, int, dict[str, str]]
@@ -27,7 +28,7 @@ class FastT2S:
 
     def __init__(self, separators: "re.Pattern[str]", phrases: _Table, characters: _Table) -> None:
         self._separators = separators
-        # opencc keeps every candidate ("干 乾") and replaces with the first.
+        # opencc keeps every candidate ("干 乾") and replaces with the first
         self._phrases = {key: value.split(" ")[0] for key, value in phrases[2].items()}
         self._characters = str.maketrans({key: value.split(" ")[0] for key, value in characters[2].items()})
         # Per first character, the lengths of the phrases that start with it, longest first.
@@ -90,16 +91,24 @@ def fast_t2s(converter: Any) -> Callable[[str], str]:
     """``FastT2S(...).convert`` for an ``opencc.OpenCC("t2s")``, or its own ``convert`` when its tables
     are not the phrase table and one-character table this module reproduces."""
     converter.convert("")  # loads the tables
-    tables: Optional[Any] = getattr(converter, "_dict_chain_data", None)
-    separators = getattr(converter, "split_chars_re", None)
+    tables: Any = getattr(converter, "_dict_chain_data", None)
+    separators: Any = getattr(converter, "split_chars_re", None)
+    if _reproducible(tables, separators):
+        ((phrases, characters),) = tables
+        return FastT2S(separators, tuple(phrases), tuple(characters)).convert
+    return converter.convert
+
+
+def _reproducible(tables: Any, separators: Any) -> bool:
+    """Whether opencc holds what t2s holds in the version this module was written against: one group
+    of a phrase table and a table of single characters, each (longest key, shortest key, dict)."""
     try:
-        (group,) = tables  # type: ignore[misc]
-        phrases, characters = group
-        assert isinstance(separators, re.Pattern)
-        assert characters[0] == characters[1] == 1 and phrases[1] >= 1
-        assert isinstance(phrases[2], dict) and isinstance(characters[2], dict)
+        ((phrases, characters),) = tables
+        if not isinstance(separators, re.Pattern) or not (characters[0] == characters[1] == 1 <= phrases[1]):
+            return False
+        if not (isinstance(phrases[2], dict) and isinstance(characters[2], dict)):
+            return False
         # An empty replacement makes opencc treat its key as no match, which this module does not copy.
-        assert all(value.split(" ")[0] for table in (phrases, characters) for value in table[2].values())
-    except (TypeError, ValueError, AssertionError):
-        return converter.convert
-    return FastT2S(separators, tuple(phrases), tuple(characters)).convert
+        return all(value.split(" ")[0] for table in (phrases, characters) for value in table[2].values())
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return False
