@@ -436,3 +436,19 @@ def test_norm_alone_equals_the_views_norm(text):
     """Customer turns are normalised without a view (Normalizer.norm); it must give the same text."""
     normalizer = Normalizer(NormalizeOptions(fillers=("呃", "额")))
     assert normalizer.norm(text) == normalizer.view(text).norm
+
+
+def test_a_growing_character_set_finds_every_member_added_however_many_were_compiled():
+    from servicecheck.text.normalize import _CharPresence
+
+    presence = _CharPresence()
+    assert not presence.found_in("國語")
+    added = "國語說這個還會與對時後開關點電話號碼錢帳戶銀行"
+    for number, char in enumerate(added):
+        presence.add(char)
+        presence.add(char)  # again: no change
+        for earlier in added[: number + 1]:
+            assert presence.found_in(f"简体{earlier}简体"), (number, earlier)
+        assert not presence.found_in("简体中文的句子")
+    compiled, pending = presence._state
+    assert compiled is not None and len(pending) <= len(added) // 2  # compiled a few times, not at every add

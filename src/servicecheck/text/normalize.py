@@ -106,12 +106,11 @@ class Normalizer:
         # The same folds keyed by code point, for str.translate, which also learns new characters.
         self._table: dict[int, str] = _FoldTable(self)
         self._irregular: set[str] = set()  # characters that do not fold to exactly one character
-        self._traditional: set[str] = set()  # characters Traditional → Simplified changed
+        self._traditional = _CharPresence()  # characters Traditional → Simplified changed
         self._t2s: Optional[Callable[[str], str]] = None
         # The same sets as regex character classes: re.search finds a member in C, where
         # set.isdisjoint(text) makes a string object of every Chinese character it looks at.
         self._irregular_class = _CharClass()
-        self._traditional_class = _CharClass()
         self._lock = threading.Lock()
         self.view = lru_cache(maxsize=cache_size)(self._build_view)
 
@@ -227,7 +226,7 @@ class Normalizer:
     def _final_norm(self, text: str, norm: str) -> str:
         """The steps that change characters in place, keeping the offset map: Traditional phrases and
         numbers read out digit by digit. Returns ``norm`` itself when neither applies."""
-        if self._traditional and self._traditional_class.pattern(self._traditional).search(text) is not None:
+        if self._traditional.found_in(text):
             norm = self._convert_phrases(norm)
         if self.options.numerals:
             norm = _convert_numerals(norm)
@@ -300,6 +299,41 @@ _SPACE_RUN = re.compile(r"\s+")
 _CHINESE_DIGITS = "零〇一二三四五六七八九幺两"
 _DIGIT_RUN = re.compile(f"[{_CHINESE_DIGITS}]{{3,}}")
 _TO_ASCII = str.maketrans(_CHINESE_DIGITS, "0012345678912")
+
+
+class _CharPresence:
+    """Whether a text holds one of a growing set of characters (the Traditional ones met so far): a
+    compiled class of most of them, and the few added since, tested as substrings. Compiling a class
+    of Chinese characters takes about a millisecond (``re`` builds a bitmap of the plane), and the
+    Traditional characters of a batch turn up one by one: compiling at each cost 1 % of checking.
+    Compiled again when the characters added since outnumber half of all, so a few times in all."""
+
+    def __init__(self) -> None:
+        self._members: set[str] = set()
+        # (the class of the members when last compiled, those added since): read in one go by found_in
+        self._state: tuple[Optional[re.Pattern[str]], tuple[str, ...]] = (None, ())
+        self._lock = threading.Lock()
+
+    def add(self, char: str) -> None:
+        with self._lock:
+            if char in self._members:
+                return
+            self._members.add(char)
+            compiled, pending = self._state
+            if len(pending) + 1 > max(8, len(self._members) // 2):
+                members = "".join(re.escape(c) for c in sorted(self._members))
+                self._state = (re.compile("[" + members + "]"), ())
+            else:
+                self._state = (compiled, (*pending, char))
+
+    def found_in(self, text: str) -> bool:
+        compiled, pending = self._state
+        if compiled is not None and compiled.search(text) is not None:
+            return True
+        for char in pending:
+            if char in text:
+                return True
+        return False
 
 
 class _CharClass:
