@@ -17,7 +17,12 @@ from typing import Optional
 from .base import Candidate
 from .phrases import PhraseIndex
 
-_CODE_BASE = 0xF0000  # Supplementary Private Use Area-A: never in real transcripts' matching view
+# Syllable codes: the Private Use Area, which the normaliser drops, so never in a matching view. The
+# plane's own area (6,400 code points, for some 1,500 syllables with tones) keeps the coded text two
+# bytes a character; the supplementary area takes any beyond.
+_CODE_BASE = 0xE000
+_CODES_IN_PLANE = 0xF900 - 0xE000
+_CODE_BASE_BEYOND = 0xF0000
 _TONE_MARKS = dict.fromkeys(map(ord, "\u0304\u0301\u030c\u0300"))  # combining macron, acute, caron, grave
 
 
@@ -80,7 +85,7 @@ class PinyinTable:
             if syllable:
                 with self._lock:
                     number = self._syllables.setdefault(syllable, len(self._syllables))
-                result = chr(_CODE_BASE + number)
+                result = chr(_CODE_BASE + number if number < _CODES_IN_PLANE else _CODE_BASE_BEYOND + number)
         self._chars[char] = result
         return result
 
