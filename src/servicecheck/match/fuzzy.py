@@ -15,6 +15,7 @@ from typing import Optional
 from rapidfuzz import fuzz
 
 from ..spans import DisjointSpans
+from ..text.chars import char_class
 from .base import Candidate
 
 
@@ -52,13 +53,13 @@ class FuzzyIndex:
             self._phrases.append(FuzzyPhrase(rule, key, pattern, threshold))
             self._charsets.append(charset)
             self._needed.append(threshold * len(charset) - 1)
-            self._classes.append(_char_class(charset))
+            self._classes.append(char_class(charset))
             self._chars = None  # built again at the next find
 
     def _phrase_chars(self) -> "re.Pattern[str]":
         chars = self._chars
         if chars is None:
-            chars = self._chars = _char_class(set().union(*self._charsets))
+            chars = self._chars = char_class(set().union(*self._charsets))
         return chars
 
     def __len__(self) -> int:
@@ -113,8 +114,3 @@ class FuzzyIndex:
             Candidate(phrase.rule, start, end, "fuzzy", round(score / 100, 4), phrase.pattern)
             for score, start, end in sorted(chosen, key=lambda s: s[1])
         ]
-
-
-def _char_class(chars) -> "re.Pattern[str]":
-    """A regex matching any one of ``chars``."""
-    return re.compile("[" + "".join(re.escape(char) for char in sorted(chars)) + "]")

@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Iterable
 
 _punctuation: dict[int, None] = {}  # code points of punctuation, symbols and whitespace → deleted
 _known: set[str] = set()
+
+
+def char_class(chars: Iterable[str]) -> "re.Pattern[str]":
+    """A compiled regex matching any one of ``chars`` (at least one): a search for it runs in C, where
+    testing the characters of a text one by one would make a string object of each."""
+    return re.compile("[" + "".join(re.escape(char) for char in sorted(chars)) + "]")
 
 
 def is_punctuation_or_space(char: str) -> bool:

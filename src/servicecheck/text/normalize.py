@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Final, Iterable, Optional, Sequence
 
+from .chars import char_class
+
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 # Formatting characters that carry no text: zero-width spaces and joiners, bidi marks, BOM, soft hyphen.
@@ -321,8 +323,7 @@ class _CharPresence:
             self._members.add(char)
             compiled, pending = self._state
             if len(pending) + 1 > max(8, len(self._members) // 2):
-                members = "".join(re.escape(c) for c in sorted(self._members))
-                self._state = (re.compile("[" + members + "]"), ())
+                self._state = (char_class(self._members), ())
             else:
                 self._state = (compiled, (*pending, char))
 
@@ -350,9 +351,9 @@ class _CharClass:
     def pattern(self, chars: set[str]) -> "re.Pattern[str]":
         if len(chars) != self._size:
             with self._lock:
-                members = sorted(chars)
+                members = list(chars)  # one snapshot: another thread may add to the set meanwhile
                 if members:
-                    self._compiled = re.compile("[" + "".join(re.escape(c) for c in members) + "]")
+                    self._compiled = char_class(members)
                 self._size = len(members)
         return self._compiled
 

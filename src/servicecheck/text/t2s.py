@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from .chars import char_class
+
 # A table as opencc keeps it: its longest and shortest key, and the keys with their replacements.
 _Table = tuple[int, int, dict[str, str]]
 
@@ -36,7 +38,7 @@ class FastT2S:
         for key in self._phrases:
             lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {first: sorted(found, reverse=True) for first, found in lengths.items()}
-        self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(lengths)) + "]") if lengths else None
+        self._starts = char_class(lengths) if lengths else None
 
     def convert(self, text: str) -> str:
         parts = self._separators.split(text)
