@@ -18,6 +18,8 @@ from rapidfuzz import fuzz, process
 
 # Distinct earlier turns a text is compared with; a call has a few dozen customer turns.
 DEFAULT_WINDOW = 100
+# Slack in the length bounds, so float rounding never skips a pair that reaches the cutoff.
+_ROUNDING = 1e-6
 
 
 def repeated(texts: list[str], cutoff: float, window: int = DEFAULT_WINDOW) -> list[bool]:
@@ -42,7 +44,3 @@ def repeated(texts: list[str], cutoff: float, window: int = DEFAULT_WINDOW) -> l
         distinct.add(text)
         recent.append(text)
     return flags
-
-
-# Slack in the length bounds, so float rounding never skips a pair that reaches the cutoff.
-_ROUNDING = 1e-6

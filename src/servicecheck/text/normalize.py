@@ -38,11 +38,10 @@ class TextView:
     """An utterance's normalised text plus, for each normalised character, its original span.
 
     Immutable (read-only attributes in the compiled build, by convention in pure Python): the checker
-    caches views and shares them between calls. A plain class and
-    not a frozen dataclass, because one is built for every utterance not seen before and a frozen
-    dataclass's ``__init__`` (``object.__setattr__`` per field) cost seven times as much. ``_segmentation``
-    memoises what is derived from the view (jieba runs, token spans, decisions) and takes no part in
-    equality."""
+    caches views and shares them between calls. A plain class and not a frozen dataclass, because one
+    is built for every utterance not seen before and a frozen dataclass's ``__init__``
+    (``object.__setattr__`` per field) cost seven times as much. ``_segmentation`` memoises what is
+    derived from the view (jieba runs, token spans, decisions) and takes no part in equality."""
 
     def __init__(self, original: str, norm: str, starts: Sequence[int], ends: Sequence[int]) -> None:
         self.original: Final = original

@@ -289,26 +289,30 @@ class Segmenter:
         return spans
 
 
+# jieba's pattern is one group, so split alternates text between runs and runs (see _run_spans).
+_RUNS_SPLIT = _RUN_PATTERN.groups == 1
+
+
+def _run_spans(norm: str) -> list[tuple[int, int]]:
+    """The runs' spans from ``split``, not ``finditer``: the runs are every other part, and strings cost
+    less to make than match objects."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for number, part in enumerate(_RUN_PATTERN.split(norm)):
+        if number % 2:
+            spans.append((position, position + len(part)))
+        position += len(part)
+    return spans
+
+
 class RunIndex:
     """The jieba runs of one normalised text, searchable by position."""
 
     __slots__ = ("spans", "starts")
 
     def __init__(self, norm: str) -> None:
-        if _RUN_PATTERN.groups != 1:  # not jieba's one-group pattern: split would not alternate
-            self.spans = [m.span() for m in _RUN_PATTERN.finditer(norm)]
-            self.starts = [s for s, _ in self.spans]
-            return
-        # split, not finditer: the pattern is one group, so the runs are every other part, and strings
-        # cost less to make than match objects
-        spans: list[tuple[int, int]] = []
-        position = 0
-        for number, part in enumerate(_RUN_PATTERN.split(norm)):
-            if number % 2:
-                spans.append((position, position + len(part)))
-            position += len(part)
-        self.spans = spans
-        self.starts = [s for s, _ in spans]
+        self.spans = _run_spans(norm) if _RUNS_SPLIT else [m.span() for m in _RUN_PATTERN.finditer(norm)]
+        self.starts = [s for s, _ in self.spans]
 
     def run_at(self, position: int) -> Optional[tuple[int, int]]:
         i = bisect_right(self.starts, position) - 1
